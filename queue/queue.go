@@ -147,6 +147,10 @@ type Queue interface {
 	// false after. With a non-zero fence it fails with ErrFenced unless f
 	// is the current term.
 	Claim(ctx context.Context, key string, ttl time.Duration, f Fence) (bool, error)
+	// Unclaim forgets a claim, for an effect that did not happen after
+	// all (an action claimed but refused by a closed connection), so that
+	// a later delivery of the same id can claim it again.
+	Unclaim(ctx context.Context, key string) error
 	// Heartbeat records this node as alive for ttl.
 	Heartbeat(ctx context.Context, info NodeInfo, ttl time.Duration) error
 	// Nodes returns the nodes whose heartbeat has not lapsed.
