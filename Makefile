@@ -1,0 +1,39 @@
+# Herald's build. `make run` starts one node you can chat with in the
+# terminal; `make test` installs the test servers when missing and runs
+# every test, the slow end-to-end ones included.
+
+GO      ?= go
+BIN     := bin/herald
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: build run test test-deps test-short bench lint chaos clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/herald
+
+run: build
+	./scripts/run.sh $(BIN)
+
+test-deps:
+	./scripts/test-deps.sh
+
+# -race everywhere: nearly every package runs goroutines.
+test: test-deps build
+	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+test-short: build
+	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -short -count=1 $(PKGS)
+
+bench: test-deps build
+	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 2s $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
+		echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+clean:
+	rm -rf bin .herald

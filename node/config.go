@@ -1,0 +1,164 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/knadh/koanf/v2"
+
+	"github.com/herald-chatops/herald/chat/irc"
+	"github.com/herald-chatops/herald/election"
+	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/github"
+	"github.com/herald-chatops/herald/queue"
+	"github.com/herald-chatops/herald/queue/redisq"
+)
+
+// Config is the whole configuration of a node. Each section belongs to
+// the component that reads it and documents its own defaults.
+type Config struct {
+	Node     NodeConfig        `koanf:"node"`
+	Cluster  ClusterConfig     `koanf:"cluster"`
+	Redis    redisq.Config     `koanf:"redis"`
+	Election election.Config   `koanf:"election"`
+	Queue    queue.Config      `koanf:"queue"`
+	Chat     ChatConfig        `koanf:"chat"`
+	HTTP     heraldhttp.Config `koanf:"http"`
+	Webhooks WebhooksConfig    `koanf:"webhooks"`
+	Worker   WorkerConfig      `koanf:"worker"`
+	Log      LogConfig         `koanf:"log"`
+}
+
+// NodeConfig is the `node` section.
+type NodeConfig struct {
+	// ID names this node in the cluster. Default: the host name.
+	ID string `koanf:"id"`
+	// DataDir holds what a node keeps on disk (raft mode). Default
+	// ".herald/data".
+	DataDir string `koanf:"data_dir"`
+}
+
+// ClusterConfig is the `cluster` section.
+type ClusterConfig struct {
+	// Mode is "redis" (the default) or "raft".
+	Mode string `koanf:"mode"`
+	// Namespace prefixes every key Herald writes. Default "herald".
+	Namespace string `koanf:"namespace"`
+}
+
+// ChatConfig is the `chat` section.
+type ChatConfig struct {
+	// Adapter is "shell", "irc" or "none". Default "shell".
+	Adapter string `koanf:"adapter"`
+	// Nick is the bot's name for the shell adapter (the irc adapter has
+	// its own). Default "herald".
+	Nick string `koanf:"nick"`
+	// IRC configures the irc adapter.
+	IRC irc.Config `koanf:"irc"`
+	// TestCommands adds the `slow` command used by Herald's own tests.
+	TestCommands bool `koanf:"test_commands"`
+}
+
+// WebhooksConfig is the `webhooks` section.
+type WebhooksConfig struct {
+	GitHub github.Config `koanf:"github"`
+}
+
+// WorkerConfig is the `worker` section.
+type WorkerConfig struct {
+	// ChatConcurrency is how many chat messages a node handles at once.
+	// Default 4.
+	ChatConcurrency int `koanf:"chat_concurrency"`
+	// JobConcurrency is how many webhook jobs a node handles at once.
+	// Default 4.
+	JobConcurrency int `koanf:"job_concurrency"`
+}
+
+// LogConfig is the `log` section.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `koanf:"level"`
+	// Format is text or json. Default text.
+	Format string `koanf:"format"`
+}
+
+// DefaultConfig returns every documented default.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		Node:     NodeConfig{ID: host, DataDir: ".herald/data"},
+		Cluster:  ClusterConfig{Mode: "redis", Namespace: "herald"},
+		Redis:    redisq.DefaultConfig(),
+		Election: election.DefaultConfig(),
+		Queue:    queue.DefaultConfig(),
+		Chat:     ChatConfig{Adapter: "shell", Nick: "herald", IRC: irc.DefaultConfig()},
+		HTTP:     heraldhttp.DefaultConfig(),
+		Webhooks: WebhooksConfig{GitHub: github.DefaultConfig()},
+		Worker:   WorkerConfig{ChatConcurrency: 4, JobConcurrency: 4},
+		Log:      LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// defaultsFor returns the defaults, with the election timing derived from
+// election.ttl when the user set the lease but not the rest.
+func defaultsFor(k *koanf.Koanf) Config {
+	cfg := DefaultConfig()
+	if ttl := k.Duration("election.ttl"); k.Exists("election.ttl") && ttl > 0 {
+		cfg.Election = election.ForTTL(ttl)
+	}
+	return cfg
+}
+
+var namespaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// Validate checks the whole configuration, naming the key at fault.
+func (c Config) Validate() error {
+	if err := c.validateOwn(); err != nil {
+		return err
+	}
+	checks := []func() error{c.Election.Validate, c.Queue.Validate, c.HTTP.Validate,
+		c.Webhooks.GitHub.Validate}
+	if c.Cluster.Mode == "redis" {
+		checks = append(checks, c.Redis.Validate)
+	}
+	if c.Chat.Adapter == "irc" {
+		checks = append(checks, c.Chat.IRC.Validate)
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c Config) validateOwn() error {
+	switch {
+	case c.Node.ID == "":
+		return errors.New("node.id must be set (the host name was empty)")
+	case !namespaceRE.MatchString(c.Node.ID):
+		return fmt.Errorf("node.id (%q) may hold only letters, digits, '.', '_' and '-'",
+			c.Node.ID)
+	case c.Cluster.Mode != "redis" && c.Cluster.Mode != "raft":
+		return fmt.Errorf("cluster.mode (%q) must be redis or raft", c.Cluster.Mode)
+	case !namespaceRE.MatchString(c.Cluster.Namespace):
+		return fmt.Errorf("cluster.namespace (%q) may hold only letters, digits, '.', '_' and '-'",
+			c.Cluster.Namespace)
+	case c.Chat.Adapter != "shell" && c.Chat.Adapter != "irc" && c.Chat.Adapter != "none":
+		return fmt.Errorf("chat.adapter (%q) must be shell, irc or none", c.Chat.Adapter)
+	case c.Worker.ChatConcurrency < 1 || c.Worker.ChatConcurrency > 1024:
+		return fmt.Errorf("worker.chat_concurrency (%d) must be between 1 and 1024",
+			c.Worker.ChatConcurrency)
+	case c.Worker.JobConcurrency < 1 || c.Worker.JobConcurrency > 1024:
+		return fmt.Errorf("worker.job_concurrency (%d) must be between 1 and 1024",
+			c.Worker.JobConcurrency)
+	case c.Log.Level != "debug" && c.Log.Level != "info" && c.Log.Level != "warn" &&
+		c.Log.Level != "error":
+		return fmt.Errorf("log.level (%q) must be debug, info, warn or error", c.Log.Level)
+	case c.Log.Format != "text" && c.Log.Format != "json":
+		return fmt.Errorf("log.format (%q) must be text or json", c.Log.Format)
+	}
+	return nil
+}
