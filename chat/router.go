@@ -98,6 +98,17 @@ func (r *Router) Help(filter string) []string {
 	return lines
 }
 
+// Matches returns the names of the routes msg matches, for logs.
+func (r *Router) Matches(msg Message) []string {
+	var names []string
+	for _, c := range r.routes {
+		if (!c.Addressed || msg.Addressed) && c.re.MatchString(msg.Text) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 // Dispatch runs every route matching msg and returns the actions they
 // asked for, with ids derived from the message id so that a second run on
 // the same message yields the same ids. A failing handler's actions are

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -93,6 +94,9 @@ func (n *Node) handleMessage(ctx context.Context, e queue.Envelope) error {
 	}
 	if msg.ID == "" {
 		msg.ID = e.ID
+	}
+	if n.log.Enabled(ctx, slog.LevelDebug) {
+		n.log.Debug("handling message", "msg_id", msg.ID, "routes", n.parts.Router.Matches(msg))
 	}
 	actions, err := n.parts.Router.Dispatch(ctx, msg)
 	if err != nil {

@@ -1,0 +1,222 @@
+package node_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/herald-chatops/herald/chat/irc"
+	"github.com/herald-chatops/herald/chat/irc/ircdtest"
+	"github.com/herald-chatops/herald/node/clustertest"
+	"github.com/herald-chatops/herald/queue/redistest"
+)
+
+// e2e is a cluster of three herald processes on one Redis and one real
+// IRC server, and a person in #ops.
+type e2e struct {
+	t      *testing.T
+	book   *clustertest.LogBook
+	nodes  map[string]*clustertest.Proc
+	client *ircdtest.Client
+	order  []string
+}
+
+const e2eNodeYAML = `
+node: {id: %s}
+cluster: {namespace: e2e}
+redis: {addr: "%s"}
+election: {ttl: 2s, renew: 500ms, retry: 100ms}
+queue: {heartbeat: 200ms, node_ttl: 1s}
+worker: {chat_concurrency: 2}
+chat:
+  adapter: irc
+  test_commands: true
+  irc:
+    server: "%s"
+    nick: herald
+    channels: ["#ops"]
+    ping_interval: 5s
+http: {addr: "%s"}
+log: {level: debug}
+`
+
+func startE2E(t *testing.T) *e2e {
+	if testing.Short() {
+		t.Skip("end-to-end cluster test: skipped with -short")
+	}
+	rds := redistest.Start(t, redistest.Options{})
+	ircd := ircdtest.Start(t, ircdtest.Options{})
+	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{}}
+	for _, id := range []string{"n1", "n2", "n3"} {
+		addr := clustertest.FreeAddr(t)
+		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, ircd.Addr, addr)
+		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
+		c.order = append(c.order, id)
+	}
+	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
+	c.client.Join("#ops")
+	c.waitBotJoined(20 * time.Second)
+	return c
+}
+
+// waitBotJoined waits until the bot is in #ops as seen by the person.
+func (c *e2e) waitBotJoined(within time.Duration) time.Time {
+	c.t.Helper()
+	m, ok := c.client.WaitFor(within, func(m irc.Message) bool {
+		return m.Command == "JOIN" && strings.HasPrefix(m.Source, "herald!")
+	})
+	if !ok {
+		c.t.Fatalf("the bot did not join #ops within %v", within)
+	}
+	_ = m
+	return time.Now()
+}
+
+// master returns the id of the node that says it is master.
+func (c *e2e) master() string {
+	c.t.Helper()
+	var id string
+	ok := clustertest.Eventually(10*time.Second, func() bool {
+		for _, n := range c.order {
+			if !c.nodes[n].Running() {
+				continue
+			}
+			if s, err := c.nodes[n].Status(); err == nil && s.Master != "" {
+				id = s.Master
+				return c.nodes[id] != nil && c.nodes[id].Running()
+			}
+		}
+		return false
+	})
+	if !ok {
+		c.t.Fatal("no master within 10s")
+	}
+	return id
+}
+
+// ask says text to the bot in #ops and waits for a reply line.
+func (c *e2e) ask(text, reply string, within time.Duration) time.Duration {
+	c.t.Helper()
+	start := time.Now()
+	c.client.Say("#ops", "herald: "+text)
+	if _, ok := c.client.WaitFor(within, isReply(reply)); !ok {
+		c.t.Fatalf("no %q in answer to %q within %v", reply, text, within)
+	}
+	return time.Since(start)
+}
+
+func isReply(reply string) func(irc.Message) bool {
+	return func(m irc.Message) bool {
+		return m.Command == "PRIVMSG" && len(m.Params) == 2 && m.Params[1] == "tester: "+reply
+	}
+}
+
+// count returns how often the bot said reply in #ops so far.
+func (c *e2e) count(reply string) int {
+	n := 0
+	for _, l := range c.client.Lines() {
+		if isReply(reply)(l.Message) {
+			n++
+		}
+	}
+	return n
+}
+
+// expectOnce waits a little longer for late duplicates, then checks
+// that each reply was said exactly once.
+func (c *e2e) expectOnce(replies ...string) {
+	c.t.Helper()
+	time.Sleep(1500 * time.Millisecond) // a settle time for duplicates, not a wait for a condition
+	for _, r := range replies {
+		if n := c.count(r); n != 1 {
+			c.t.Errorf("%q said %d times, want exactly once", r, n)
+		}
+	}
+}
+
+// failover waits for the bot to rejoin after the master went away at
+// from, and returns the chat gap: until a ping is answered again.
+func (c *e2e) failover(from time.Time, within time.Duration) time.Duration {
+	c.t.Helper()
+	c.waitBotJoined(within)
+	c.ask("ping", "pong", 5*time.Second)
+	return time.Since(from)
+}
+
+func TestE2EPingEcho(t *testing.T) {
+	c := startE2E(t)
+	c.ask("ping", "pong", 5*time.Second)
+	c.ask("echo x1", "x1", 5*time.Second)
+	c.expectOnce("pong", "x1")
+}
+
+func TestE2EKillMaster(t *testing.T) {
+	c := startE2E(t)
+	c.ask("ping", "pong", 5*time.Second)
+	master := c.master()
+
+	// Messages the master took in just before it died are answered once
+	// by the next master: slow ones are still being handled at the kill.
+	var tokens []string
+	for i := range 4 {
+		tok := fmt.Sprintf("k%d", i)
+		tokens = append(tokens, tok)
+		c.client.Say("#ops", "herald: slow 1 "+tok)
+	}
+	time.Sleep(300 * time.Millisecond) // let the master push them: part of the scenario
+	killed := time.Now()
+	c.nodes[master].Kill()
+	gap := c.failover(killed, 15*time.Second)
+	t.Logf("failover gap after SIGKILL of %s: %v", master, gap)
+	for _, tok := range tokens {
+		if _, ok := c.client.WaitFor(10*time.Second, isReply(tok)); !ok {
+			t.Errorf("%s never answered", tok)
+		}
+	}
+	c.expectOnce(append(tokens, "pong")...)
+	if now := c.master(); now == master {
+		t.Fatalf("master is still the killed node %s", master)
+	}
+}
+
+func TestE2ETermMaster(t *testing.T) {
+	c := startE2E(t)
+	c.ask("ping", "pong", 5*time.Second)
+	master := c.master()
+	start := time.Now()
+	if !c.nodes[master].Term(10 * time.Second) {
+		t.Fatalf("%s did not stop gracefully within 10s", master)
+	}
+	gap := c.failover(start, 5*time.Second)
+	t.Logf("handover gap after SIGTERM of %s: %v", master, gap)
+	if gap > time.Second {
+		t.Errorf("handover gap %v, want below 1s", gap)
+	}
+}
+
+func TestE2EKillHandlingNode(t *testing.T) {
+	c := startE2E(t)
+	c.ask("ping", "pong", 5*time.Second)
+
+	// A slow message is held by whichever worker popped it; find that
+	// node from its log and kill it while it holds the message.
+	c.client.Say("#ops", "herald: slow 3 held1")
+	var holder string
+	ok := clustertest.Eventually(5*time.Second, func() bool {
+		lines := c.book.Grep("", "handling message", "slow")
+		if len(lines) > 0 {
+			holder = lines[0].Node
+		}
+		return holder != ""
+	})
+	if !ok {
+		t.Fatal("no node logged handling the slow message")
+	}
+	c.nodes[holder].Kill()
+	t.Logf("killed %s while it held the message", holder)
+	if _, ok := c.client.WaitFor(20*time.Second, isReply("held1")); !ok {
+		t.Fatal("the held message was never answered")
+	}
+	c.expectOnce("held1")
+}
