@@ -37,6 +37,7 @@ func newClient(t *testing.T, addr string) redis.UniversalClient {
 		ReadTimeout:           500 * time.Millisecond,
 		WriteTimeout:          500 * time.Millisecond,
 		MaxRetries:            -1,
+		DialerRetries:         1,
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c

@@ -265,3 +265,50 @@ func TestQuorum(t *testing.T) {
 		return c.leader(-1) < 0
 	})
 }
+
+func TestLockTakenEndsTermAtOnce(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	rc := newClient(t, srv.Addr)
+	cfg := testConfig()
+	c := startCluster(t, 1, cfg, rc, nil, false)
+	c.waitLeader(-1, cfg.TTL)
+
+	// Another holder overwrites the lock, as after a failover of Redis.
+	ctx := context.Background()
+	if err := rc.Set(ctx, "test:master", "intruder:1", time.Minute).Err(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	taken := time.Now()
+	waitFor(t, cfg.Renew+cfg.Retry, "the term ending", func() bool {
+		return !c.els[0].State().Leader
+	})
+	t.Logf("term ended %v after the lock was taken", time.Since(taken))
+	waitFor(t, cfg.TTL, "the intruder seen as master", func() bool {
+		return c.els[0].State().Master == "intruder"
+	})
+}
+
+func TestNoTermNoMaster(t *testing.T) {
+	cfg := testConfig()
+	termSrv := redistest.Start(t, redistest.Options{})
+	var lock []redis.UniversalClient
+	for range 3 {
+		s := redistest.Start(t, redistest.Options{})
+		lock = append(lock, newClient(t, s.Addr))
+		cfg.RedisAddrs = append(cfg.RedisAddrs, s.Addr)
+	}
+	termSrv.Stop()
+	c := startCluster(t, 2, cfg, newClient(t, termSrv.Addr), lock, false)
+	holdsFor(t, cfg.TTL, "no master without a fencing token", func() bool {
+		return c.leader(-1) < 0
+	})
+
+	// Every lock won for a term that could not start was given back.
+	c.stopAll()
+	for i, l := range lock {
+		n, err := l.Exists(context.Background(), "test:master").Result()
+		if err != nil || n != 0 {
+			t.Errorf("lock server %d still holds the lock (%d, %v)", i, n, err)
+		}
+	}
+}
