@@ -187,7 +187,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %v", what, within)
+			t.Fatalf("timed out after %v waiting for %s", within, what)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
