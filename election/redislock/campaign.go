@@ -107,18 +107,7 @@ func (e *Elector) observe(ctx context.Context) {
 // readMaster returns the node named by the lock value that a majority of
 // the lock servers hold, or "" when no majority holds one.
 func (e *Elector) readMaster(ctx context.Context) (string, error) {
-	values := make([]string, len(e.locks))
-	errs := make([]error, len(e.locks))
-	var wg sync.WaitGroup
-	for i, c := range e.locks {
-		wg.Go(func() {
-			values[i], errs[i] = c.Get(ctx, e.lockKey).Result()
-			if errors.Is(errs[i], redis.Nil) {
-				errs[i] = nil
-			}
-		})
-	}
-	wg.Wait()
+	values, errs := e.readLocks(ctx)
 	votes := make(map[string]int, len(values))
 	answered := 0
 	for i, v := range values {
@@ -137,6 +126,24 @@ func (e *Elector) readMaster(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read master: %w", errors.Join(errs...))
 	}
 	return "", nil
+}
+
+// readLocks reads the lock value from every lock server at once; a
+// missing key reads as "".
+func (e *Elector) readLocks(ctx context.Context) ([]string, []error) {
+	values := make([]string, len(e.locks))
+	errs := make([]error, len(e.locks))
+	var wg sync.WaitGroup
+	for i, c := range e.locks {
+		wg.Go(func() {
+			values[i], errs[i] = c.Get(ctx, e.lockKey).Result()
+			if errors.Is(errs[i], redis.Nil) {
+				errs[i] = nil
+			}
+		})
+	}
+	wg.Wait()
+	return values, errs
 }
 
 // holderOf returns the node id in a lock value `<node>:<random>`.

@@ -123,17 +123,24 @@ func New(cfg election.Config, term redis.UniversalClient, lock []redis.Universal
 		node: nodeID, lockKey: namespace + ":master", termKey: namespace + ":term",
 		log: log, changed: make(chan struct{}, 1), stepped: make(chan uint64, 1),
 	}
-	e.mutex = e.rs.NewMutex(e.lockKey,
-		redsync.WithExpiry(cfg.TTL),
+	e.mutex = e.newMutex()
+	return e, nil
+}
+
+// newMutex returns the lock this node campaigns with.
+func (e *Elector) newMutex() *redsync.Mutex {
+	ttl := float64(e.cfg.TTL)
+	return e.rs.NewMutex(e.lockKey,
+		redsync.WithExpiry(e.cfg.TTL),
 		redsync.WithTries(1),
 		redsync.WithGenValueFunc(e.newValue),
-		redsync.WithDriftFactor(float64(cfg.Drift)/float64(cfg.TTL)),
+		redsync.WithDriftFactor(float64(e.cfg.Drift)/ttl),
 		// One campaign request may take at most one retry period.
-		redsync.WithTimeoutFactor(float64(cfg.Retry)/float64(cfg.TTL)),
-		// A quorum answers for the lock; a hanging minority must not
-		// hold up a renewal until the lease is gone.
+		redsync.WithTimeoutFactor(float64(e.cfg.Retry)/ttl),
+		// A majority answers for the lock; a hanging minority must not
+		// hold up a renewal until the lease is gone. Requests to that
+		// minority finish in the background, bounded by their context.
 		redsync.WithFailFast(true))
-	return e, nil
 }
 
 // checkSetup refuses arguments New cannot work with.
