@@ -1,8 +1,6 @@
 package github
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,12 +14,6 @@ const (
 	maxTitle = 100
 	maxURL   = 300
 )
-
-// jsonObject reports whether body is one valid JSON object.
-func jsonObject(body []byte) bool {
-	t := bytes.TrimLeft(body, " \t\r\n")
-	return len(t) > 0 && t[0] == '{' && json.Valid(body)
-}
 
 // clean makes outside text safe for one chat line: invalid UTF-8 is
 // replaced, control characters and line breaks become spaces, bidi
