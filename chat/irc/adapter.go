@@ -33,6 +33,8 @@ var (
 	// ErrRegisterTimeout means registration did not finish within
 	// chat.irc.ping_interval.
 	ErrRegisterTimeout = errors.New("irc: registration timed out")
+	// ErrClosedByServer means the server sent ERROR, closing the link.
+	ErrClosedByServer = errors.New("irc: closed by server")
 	// ErrNoNick means every alternative nick was taken or refused.
 	ErrNoNick = errors.New("irc: no free nick")
 	// ErrBadTarget is returned by Perform for a target that is empty,

@@ -40,6 +40,8 @@ func (s *session) handle(ctx context.Context, r received) error {
 		return s.onNickTaken(m)
 	case "464":
 		return ErrPasswordRefused
+	case "ERROR":
+		return s.onError(m)
 	case "JOIN":
 		s.onJoin(m)
 	case "NICK":
@@ -83,6 +85,18 @@ func (s *session) onCap(m Message) {
 	case "ACK", "NAK":
 		s.control(Message{Command: "CAP", Params: []string{"END"}})
 	}
+}
+
+// onError ends the connection the server is closing, with its reason.
+// Some servers (ngircd) refuse a bad password with only an ERROR line,
+// no 464, so before registration one that names the password counts as
+// a refusal.
+func (s *session) onError(m Message) error {
+	reason := m.Param(0)
+	if !s.registered && strings.Contains(strings.ToLower(reason), "password") {
+		return fmt.Errorf("irc: register (%q): %w", reason, ErrPasswordRefused)
+	}
+	return fmt.Errorf("irc: closed by server (%q): %w", reason, ErrClosedByServer)
 }
 
 // onWelcome completes registration and joins the rooms.
