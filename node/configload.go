@@ -146,6 +146,8 @@ func convert(t reflect.Type, s string) (any, error) {
 		return strconv.ParseBool(s)
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		return strconv.ParseInt(s, 10, 64)
+	case t.Kind() == reflect.Float64:
+		return strconv.ParseFloat(s, 64)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		if s == "" {
 			return []string{}, nil

@@ -116,7 +116,7 @@ func isReply(reply string) func(irc.Message) bool {
 func (c *e2e) count(reply string) int {
 	n := 0
 	for _, l := range c.client.Lines() {
-		if isReply(reply)(l.Message) {
+		if l.Target == "#ops" && l.Text == "tester: "+reply {
 			n++
 		}
 	}

@@ -105,7 +105,8 @@ func New(opt Options, parts Parts) *Node {
 func (n *Node) Run(ctx context.Context) error {
 	elCtx, stopElection := context.WithCancel(context.WithoutCancel(ctx))
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	var elWG, workWG sync.WaitGroup
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	var elWG, workWG, beatWG sync.WaitGroup
 
 	// The election runs on its own context so that it outlives the
 	// master role during a graceful stop and releases the lease last.
@@ -117,14 +118,19 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	}()
 
-	// Workers and housekeeping stop popping when ctx ends and finish
-	// what they hold; workCtx is cancelled only after the drain timeout.
+	// Workers stop popping when ctx ends and finish what they hold;
+	// workCtx is cancelled only after the drain timeout. The heartbeat
+	// outlives them, so that no reaper takes back what they still hold.
 	n.startWorkers(ctx, workCtx, &workWG)
+	beatWG.Add(1)
+	go func() { defer beatWG.Done(); n.heartbeat(beatCtx) }()
 	n.supervise(ctx)
 
 	stopElection()
 	elWG.Wait()
 	n.drain(&workWG, stopWork)
+	stopBeat()
+	beatWG.Wait()
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/herald-chatops/herald/election"
 	"github.com/herald-chatops/herald/election/redislock"
 	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/github"
 	"github.com/herald-chatops/herald/queue"
 	"github.com/herald-chatops/herald/queue/redisq"
 )
@@ -45,7 +46,6 @@ func Start(ctx context.Context, cfg Config, env Env) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	log = log.With("node", cfg.Node.ID)
 	b := &builder{cfg: cfg, env: env, log: log}
 	defer b.close()
 	n, srv, err := b.build()
@@ -56,7 +56,7 @@ func Start(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return fmt.Errorf("http: listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
 	}
-	log.Info("node starting", "mode", cfg.Cluster.Mode, "http", ln.Addr().String(),
+	log.Info("node starting", "node", cfg.Node.ID, "mode", cfg.Cluster.Mode, "http", ln.Addr().String(),
 		"version", env.Version, "adapter", cfg.Chat.Adapter)
 
 	// The shell adapter's end of input (Ctrl-D) stops the node like a
@@ -96,6 +96,7 @@ type builder struct {
 	log     *slog.Logger
 	closers []func() error
 	shell   *shell.Adapter
+	github  *github.Source
 }
 
 func (b *builder) close() {
@@ -105,6 +106,9 @@ func (b *builder) close() {
 }
 
 func (b *builder) build() (*Node, *heraldhttp.Server, error) {
+	if err := b.webhookSources(); err != nil {
+		return nil, nil, err
+	}
 	q, el, err := b.backend()
 	if err != nil {
 		return nil, nil, err

@@ -29,7 +29,7 @@ const (
 // handler; after queue.max_attempts it is a dead letter.
 var ErrNoJobHandler = errors.New("node: no handler for job kind")
 
-// startWorkers starts the two pools, the heartbeat and the reaper. They
+// startWorkers starts the two pools and the reaper. They
 // stop taking work when stop ends and are cancelled with work.
 func (n *Node) startWorkers(stop, work context.Context, wg *sync.WaitGroup) {
 	spawn := func(f func()) {
@@ -42,7 +42,6 @@ func (n *Node) startWorkers(stop, work context.Context, wg *sync.WaitGroup) {
 	for range n.opt.JobConcurrency {
 		spawn(func() { n.consume(stop, work, queue.Jobs, n.handleJob) })
 	}
-	spawn(func() { n.heartbeat(work) })
 	spawn(func() { n.reap(stop) })
 }
 

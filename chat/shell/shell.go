@@ -62,7 +62,6 @@ func (a *Adapter) Run(ctx context.Context, ev chat.Events) error {
 	if ev.Connected != nil {
 		ev.Connected()
 	}
-	a.prompt()
 	for {
 		select {
 		case <-ctx.Done():
@@ -72,8 +71,6 @@ func (a *Adapter) Run(ctx context.Context, ev chat.Events) error {
 		case line := <-a.lines:
 			if msg, ok := a.message(line); ok && ev.Receive != nil {
 				ev.Receive(msg)
-			} else {
-				a.prompt()
 			}
 		}
 	}
@@ -118,14 +115,7 @@ func (a *Adapter) Perform(_ context.Context, act chat.Action) error {
 	default:
 		return chat.ErrUnsupported
 	}
-	fmt.Fprint(a.out, "> ")
 	return nil
-}
-
-func (a *Adapter) prompt() {
-	a.outMu.Lock()
-	defer a.outMu.Unlock()
-	fmt.Fprint(a.out, "> ")
 }
 
 func newID() string {

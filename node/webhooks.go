@@ -1,0 +1,58 @@
+package node
+
+import (
+	"context"
+	"errors"
+
+	"github.com/herald-chatops/herald/chat"
+	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/github"
+	"github.com/herald-chatops/herald/queue"
+)
+
+// webhookSources builds the enabled webhook sources: GitHub when
+// webhooks.github.secret is set.
+func (b *builder) webhookSources() error {
+	if !b.cfg.Webhooks.GitHub.Enabled() {
+		return nil
+	}
+	src, err := github.New(b.cfg.Webhooks.GitHub)
+	if err != nil {
+		return err
+	}
+	b.github = src
+	return nil
+}
+
+// sources returns the webhook sources for the HTTP intake.
+func (b *builder) sources() []heraldhttp.Source {
+	if b.github == nil {
+		return nil
+	}
+	return []heraldhttp.Source{b.github}
+}
+
+// jobs returns the job handlers: the built-in sources and the program's
+// own, which win on a clash of kinds.
+func (b *builder) jobs() map[string]JobHandler {
+	jobs := map[string]JobHandler{}
+	if b.github != nil {
+		jobs[b.github.Name()] = b.githubJob
+	}
+	for kind, h := range b.env.Jobs {
+		jobs[kind] = h
+	}
+	return jobs
+}
+
+// githubJob formats one GitHub delivery for chat. An event without a
+// formatter is done, not failed: it was accepted and counted at intake.
+func (b *builder) githubJob(_ context.Context, e queue.Envelope) ([]chat.Action, error) {
+	event := e.Meta[heraldhttp.MetaEvent]
+	actions, err := b.github.Format(event, e.Body)
+	if errors.Is(err, github.ErrNoFormatter) {
+		b.log.Debug("webhook event without formatter", "event", event, "msg_id", e.ID)
+		return nil, nil
+	}
+	return actions, err
+}
