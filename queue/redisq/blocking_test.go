@@ -104,3 +104,28 @@ func TestGenericBlockingCommandTimesOut(t *testing.T) {
 		t.Fatalf("generic 2s BLMOVE with 300ms timeout: %v, want an i/o timeout", err)
 	}
 }
+
+// Close ends a blocked Pop with ErrClosed.
+func TestCloseEndsBlockedPop(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	q := openQueue(t, testConfig(srv.Addr), "herald", "a")
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.Pop(ctxFor(t), queue.Jobs, 10*time.Second)
+		done <- err
+	}()
+	waitBlocked(t, rawClient(t, srv.Addr), 1)
+	start := time.Now()
+	if err := q.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, queue.ErrClosed) {
+			t.Fatalf("blocked pop after close: %v, want ErrClosed", err)
+		}
+		t.Logf("blocked pop returned %v after %v", err, time.Since(start))
+	case <-time.After(5 * time.Second):
+		t.Fatal("close did not end a blocked pop")
+	}
+}

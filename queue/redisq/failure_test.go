@@ -32,22 +32,7 @@ func TestRestartKeepsListsAndLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	popDone := make(chan error, 1)
-	go func() {
-		_, err := q.Pop(ctxFor(t), queue.Inbound, 2*time.Second)
-		popDone <- err
-	}()
-	waitBlocked(t, rawClient(t, srv.Addr), 1)
-
-	srv.Restart()
-
-	// A Pop blocked in the crash returns, with an error or empty.
-	select {
-	case err := <-popDone:
-		t.Logf("pop blocked across the restart returned %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("pop blocked across the restart did not return")
-	}
+	restartUnderPop(t, srv, q)
 	// The first call may meet a connection that died with the server;
 	// the Queue must recover on its own within a few tries.
 	tries := 0
@@ -62,6 +47,25 @@ func TestRestartKeepsListsAndLeases(t *testing.T) {
 	got := popAll(t, q, queue.Jobs)
 	if !slices.Equal(got, ids[2:]) {
 		t.Fatalf("after restart the list gave %v, want %v", got, ids[2:])
+	}
+}
+
+// restartUnderPop restarts srv while a Pop blocks, and checks that the
+// Pop returns, with an error or empty.
+func restartUnderPop(t *testing.T, srv *redistest.Server, q *Queue) {
+	t.Helper()
+	popDone := make(chan error, 1)
+	go func() {
+		_, err := q.Pop(ctxFor(t), queue.Inbound, 2*time.Second)
+		popDone <- err
+	}()
+	waitBlocked(t, rawClient(t, srv.Addr), 1)
+	srv.Restart()
+	select {
+	case err := <-popDone:
+		t.Logf("pop blocked across the restart returned %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("pop blocked across the restart did not return")
 	}
 }
 

@@ -20,7 +20,8 @@ const maxSkips = 256
 // this node by moving it to the node's processing list. A wait of zero
 // or less does not block. Malformed entries met on the way go to the
 // dead-letter list.
-func (q *Queue) Pop(ctx context.Context, list string, wait time.Duration) (*queue.Delivery, error) {
+func (q *Queue) Pop(ctx context.Context, list string,
+	wait time.Duration) (*queue.Delivery, error) {
 	const op = "pop"
 	if err := q.ready(ctx, op, list); err != nil {
 		return nil, err
