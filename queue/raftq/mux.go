@@ -69,6 +69,11 @@ func (m *mux) acceptLoop() {
 	for {
 		conn, err := m.ln.Accept()
 		if err != nil {
+			select {
+			case <-m.done:
+				return
+			default:
+			}
 			if m.warn.allow("accept") {
 				m.log.Warn("raft listener accept failed", "err", err)
 			}

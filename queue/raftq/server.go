@@ -153,14 +153,32 @@ func (n *Node) apply(c *op) response {
 // raftFailure answers a failed raft call: not_leader for failures that
 // another try on the next leader can fix.
 func (n *Node) raftFailure(err error) response {
+	if leadershipLoss(err) {
+		return n.notLeader()
+	}
+	return response{Code: codeError, Msg: err.Error()}
+}
+
+// leadershipLoss reports whether a raft call failed for want of
+// leadership, so that it may succeed on the next leader.
+func leadershipLoss(err error) bool {
 	for _, e := range []error{raft.ErrNotLeader, raft.ErrLeadershipLost,
 		raft.ErrLeadershipTransferInProgress, raft.ErrRaftShutdown,
 		raft.ErrEnqueueTimeout, raft.ErrAbortedByRestore} {
 		if errors.Is(err, e) {
-			return n.notLeader()
+			return true
 		}
 	}
-	return response{Code: codeError, Msg: err.Error()}
+	return false
+}
+
+// localErr turns a failed raft call on this node into an error that
+// wraps ErrNotLeader when leadership was the reason.
+func localErr(err error) error {
+	if leadershipLoss(err) {
+		return fmt.Errorf("%w: %v", ErrNotLeader, err)
+	}
+	return err
 }
 
 // notLeader answers a request this node cannot serve, with the address
