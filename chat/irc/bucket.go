@@ -33,9 +33,13 @@ func (b *bucket) refill(now time.Time) {
 	b.last = now
 }
 
-// wait takes a token, waiting until one is there or ctx ends.
+// wait takes a token, waiting until one is there or ctx ends. An ended
+// ctx takes nothing, even when a token is free.
 func (b *bucket) wait(ctx context.Context) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		b.mu.Lock()
 		b.refill(time.Now())
 		if b.tokens >= 1 {
@@ -50,7 +54,6 @@ func (b *bucket) wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -44,8 +44,9 @@ func TestConfigValidate(t *testing.T) {
 			want: "chat.irc.burst (0) must be at least 1"},
 		{name: "max line over 512", change: func(c *Config) { c.MaxLine = 600 },
 			want: "chat.irc.max_line (600) must be between 100 and 512"},
-		{name: "ping interval too short", change: func(c *Config) { c.PingInterval = 10 * time.Millisecond },
-			want: "chat.irc.ping_interval (10ms) must be at least 1s"},
+		{name: "ping interval too short",
+			change: func(c *Config) { c.PingInterval = 10 * time.Millisecond },
+			want:   "chat.irc.ping_interval (10ms) must be at least 1s"},
 		{name: "reconnect max zero", change: func(c *Config) { c.ReconnectMax = 0 },
 			want: "chat.irc.reconnect_max (0s) must be at least 100ms"},
 	}

@@ -18,11 +18,10 @@ type bot struct {
 	cancel context.CancelFunc
 	done   chan error
 
-	mu        sync.Mutex
-	msgs      []chat.Message
-	connects  int
-	drops     []error
-	runResult error
+	mu       sync.Mutex
+	msgs     []chat.Message
+	connects int
+	drops    []error
 }
 
 // testConfig is a fast configuration for addr: a generous bucket, short

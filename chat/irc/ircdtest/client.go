@@ -124,14 +124,17 @@ func (c *Client) WaitFor(timeout time.Duration, match func(irc.Message) bool) (i
 	return m, ok
 }
 
-func (c *Client) waitFrom(from int, timeout time.Duration, match func(irc.Message) bool) (irc.Message, bool) {
+// matchFunc says whether a message is the one waited for.
+type matchFunc = func(irc.Message) bool
+
+func (c *Client) waitFrom(from int, timeout time.Duration, match matchFunc) (irc.Message, bool) {
 	m, _, ok := c.scan(from, timeout, match)
 	return m, ok
 }
 
 // scan looks for a match from index from on, waiting for more messages
 // until the deadline.
-func (c *Client) scan(from int, timeout time.Duration, match func(irc.Message) bool) (irc.Message, int, bool) {
+func (c *Client) scan(from int, timeout time.Duration, match matchFunc) (irc.Message, int, bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {

@@ -1,0 +1,125 @@
+package irc
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/herald-chatops/herald/chat"
+)
+
+func testAdapter(t *testing.T) *Adapter {
+	cfg := DefaultConfig()
+	cfg.Server, cfg.Nick = "127.0.0.1:6667", "herald"
+	a, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestBuildLinesFit(t *testing.T) {
+	a := testAdapter(t)
+	tests := []struct {
+		name string
+		act  chat.Action
+	}{
+		{name: "ascii words", act: chat.Action{Kind: chat.Send, Target: "#ops",
+			Lines: []string{strings.Repeat("word ", 300)}}},
+		{name: "no spaces, four-byte characters", act: chat.Action{Kind: chat.Reply,
+			Target: "#ops", User: "alice", Lines: []string{strings.Repeat("𝄞", 500)}}},
+		{name: "long target", act: chat.Action{Kind: chat.Send,
+			Target: "#" + strings.Repeat("c", 49), Lines: []string{strings.Repeat("ü", 999)}}},
+		{name: "topic", act: chat.Action{Kind: chat.Topic, Target: "#ops",
+			Text: strings.Repeat("€", 300)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs, err := a.build(tt.act)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				wire := m.String() + "\r\n"
+				if len(wire) > a.cfg.MaxLine || !utf8.ValidString(wire) {
+					t.Fatalf("line of %d bytes (max %d), valid %v", len(wire), a.cfg.MaxLine,
+						utf8.ValidString(wire))
+				}
+			}
+		})
+	}
+}
+
+func TestBreakLines(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{name: "plain", in: []string{"a", "b"}, want: []string{"a", "b"}},
+		{name: "CRLF, CR and LF", in: []string{"a\r\nb\rc\nd"}, want: []string{"a", "b", "c", "d"}},
+		{name: "empty lines dropped", in: []string{"", "a\n\n", "\r\n"}, want: []string{"a"}},
+		{name: "NUL dropped", in: []string{"a\x00b"}, want: []string{"ab"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := breakLines(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("breakLines(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitPayload(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		n    int
+		want []string
+	}{
+		{name: "fits", in: "hello", n: 5, want: []string{"hello"}},
+		{name: "at a space", in: "hello world", n: 8, want: []string{"hello", "world"}},
+		{name: "space right at the cut", in: "abcd efgh", n: 4, want: []string{"abcd", "efgh"}},
+		{name: "no space", in: "abcdefgh", n: 3, want: []string{"abc", "def", "gh"}},
+		{name: "space too early", in: "a bcdefghij", n: 8, want: []string{"a bcdefg", "hij"}},
+		{name: "multibyte not split", in: "ééé", n: 5, want: []string{"éé", "é"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := splitPayload(tt.in, tt.n); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("splitPayload(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBucket(t *testing.T) {
+	b := newBucket(20, 3)
+	for i := 0; i < 3; i++ {
+		if !b.tryTake() {
+			t.Fatalf("burst token %d missing", i)
+		}
+	}
+	if b.tryTake() {
+		t.Fatal("token beyond the burst")
+	}
+	b.take() // into debt: the next wait is two intervals away
+
+	start := time.Now()
+	if err := b.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 80*time.Millisecond {
+		t.Fatalf("wait after debt took %v, want about 100ms", took)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait on a cancelled context = %v", err)
+	}
+}
