@@ -48,7 +48,10 @@ func openQueue(t testing.TB, cfg Config, ns, node string) *Queue {
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
-	t.Cleanup(func() { _ = q.Close() })
+	t.Cleanup(func() {
+		_ = q.Close()
+		_ = cmd.Close()
+	})
 	return q
 }
 

@@ -73,8 +73,10 @@ var _ queue.Queue = (*Queue)(nil)
 
 // New returns the queue of node nodeID under namespace, using cmd for
 // ordinary commands and block only for blocking ones (see NewClients).
-// The Queue owns both clients: Close closes them. New does not contact
-// Redis. A nil log means slog.Default().
+// The Queue owns block, which nobody else may use, and closes it in
+// Close. cmd may be shared (the election's lock uses it) and stays with
+// the caller, who closes it after Close. New does not contact Redis. A
+// nil log means slog.Default().
 func New(cmd, block redis.UniversalClient, namespace, nodeID string,
 	cfg queue.Config, log *slog.Logger) (*Queue, error) {
 	switch {
@@ -129,14 +131,15 @@ func (q *Queue) fenced(ctx context.Context, s *redis.Script, key string, f queue
 	return n, err
 }
 
-// Close stops the queue and closes both clients; blocked Pops return
-// ErrClosed. Leases stay for Reap. Calling it again returns nil.
+// Close stops the queue and closes the blocking client, so that blocked
+// Pops return ErrClosed at once; later calls return ErrClosed. Leases
+// stay for Reap. The cmd client is left open for its owner. Calling Close
+// again returns nil.
 func (q *Queue) Close() error {
 	var err error
 	q.once.Do(func() {
 		q.closed.Store(true)
-		err = errors.Join(q.block.Close(), q.cmd.Close())
-		if err != nil {
+		if err = q.block.Close(); err != nil {
 			err = fmt.Errorf("redisq: close: %w", err)
 		}
 	})
