@@ -48,14 +48,15 @@ func startE2E(t *testing.T) *e2e {
 	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{})
 	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{}}
+	// The person is in #ops first, so that the bot's JOIN is seen.
+	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
+	c.client.Join("#ops")
 	for _, id := range []string{"n1", "n2", "n3"} {
 		addr := clustertest.FreeAddr(t)
 		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, ircd.Addr, addr)
 		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
 		c.order = append(c.order, id)
 	}
-	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
-	c.client.Join("#ops")
 	c.waitBotJoined(20 * time.Second)
 	return c
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/herald-chatops/herald/queue"
 )
 
+// outboundWait is how long the master's outbound pop blocks: short, since
+// a graceful handover waits for the pop in flight before chat is closed.
+const outboundWait = 200 * time.Millisecond
+
 // sentKey is the claim key that makes an action happen once.
 func sentKey(id string) string { return "sent:" + id }
 
@@ -27,7 +31,7 @@ func (n *Node) pumpOutbound(ctx context.Context, r *masterRole) {
 			}
 			continue
 		}
-		d, err := n.parts.Queue.Pop(context.WithoutCancel(ctx), queue.Outbound, popWait)
+		d, err := n.parts.Queue.Pop(context.WithoutCancel(ctx), queue.Outbound, outboundWait)
 		if errors.Is(err, queue.ErrEmpty) {
 			continue
 		}
@@ -81,6 +85,7 @@ func (n *Node) performDelivery(ctx context.Context, r *masterRole, d *queue.Deli
 	err = r.adapter.Perform(ctx, a)
 	switch {
 	case err == nil:
+		n.log.Debug("action performed", "msg_id", a.ID, "kind", a.Kind, "term", r.term)
 		n.finish(settle, d, nil)
 	case errors.Is(err, chat.ErrUnsupported):
 		n.log.Warn("action not supported by adapter", "msg_id", a.ID, "kind", a.Kind,

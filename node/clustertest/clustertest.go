@@ -118,7 +118,7 @@ func Start(t testing.TB, book *LogBook, id, httpAddr, yaml string, env ...string
 func (p *Proc) start() {
 	p.t.Helper()
 	p.cmd = exec.Command(Binary(p.t), p.args...)
-	p.cmd.Env = append(os.Environ(), p.env...)
+	p.cmd.Env = append(childEnv(), p.env...)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stderr, _ := p.cmd.StderrPipe()
 	p.cmd.Stdout = p.cmd.Stderr
@@ -143,6 +143,18 @@ func (p *Proc) copyLog(r io.Reader, copied chan struct{}) {
 		p.logs.add(LogLine{Node: p.ID, Time: time.Now(), Text: sc.Text()})
 		logf(p.t, "%s: %s", p.ID, sc.Text())
 	}
+}
+
+// childEnv is this process's environment without HERALD_ variables, which
+// a node would read as configuration (and refuse when unknown).
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HERALD_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // Restart starts the process again with the same arguments.
