@@ -233,5 +233,6 @@ func (n *Node) leaderOrNone() (string, string) {
 
 // env returns a small test envelope.
 func env(id string) queue.Envelope {
-	return queue.Envelope{ID: id, Kind: "test", Body: []byte(`{}`)}
+	return queue.Envelope{ID: id, Kind: "test", Body: []byte(`{}`),
+		Enqueued: time.Unix(1_000_000, 0).UTC()}
 }
