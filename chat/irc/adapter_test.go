@@ -537,3 +537,16 @@ func TestPacing(t *testing.T) {
 		t.Fatalf("bot disconnected: %v", d)
 	}
 }
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	srv := ircdtest.Start(t, ircdtest.Options{TLS: true})
+	cfg := testConfig(srv.TLSAddr)
+	cfg.TLS, cfg.TLSSkipVerify = true, true // the certificate is self-signed
+	b := startBot(t, cfg)
+	b.waitConnected(1)
+	alice := ircdtest.Dial(t, srv.Addr, "alice")
+	if !inChannel(alice, "#ops", "herald") {
+		t.Fatal("herald is not in #ops over TLS")
+	}
+}

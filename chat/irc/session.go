@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herald-chatops/herald/chat"
@@ -31,7 +32,8 @@ type session struct {
 	lines chan received
 	done  chan struct{}
 	wg    sync.WaitGroup
-	wmu   sync.Mutex
+	wmu   sync.Mutex  // keeps lines whole on the wire
+	quit  atomic.Bool // set by goodbye: no more writes but the QUIT
 
 	nick       string          // the current nick, or the one being tried
 	tries      int             // nick candidates tried during registration
@@ -160,6 +162,9 @@ func (s *session) write(m Message) error {
 	line := m.String() + "\r\n"
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if s.quit.Load() {
+		return fmt.Errorf("irc: write %s: %w", m.Command, net.ErrClosed)
+	}
 	_ = s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := io.WriteString(s.conn, line); err != nil {
 		_ = s.conn.Close()
@@ -224,10 +229,15 @@ func readLine(br *bufio.Reader) (string, error) {
 
 // goodbye sends QUIT and waits briefly for the server to close, so that
 // unread input does not turn our close into a reset that could lose it.
+// A Perform still writing is cut short by the deadline, so this stays
+// within about twice quitWait.
 func (s *session) goodbye() {
-	s.a.bucket.take()
+	s.quit.Store(true)
 	_ = s.conn.SetWriteDeadline(time.Now().Add(quitWait))
+	s.wmu.Lock()
+	s.a.bucket.take()
 	_, err := io.WriteString(s.conn, "QUIT :shutting down\r\n")
+	s.wmu.Unlock()
 	if cw, ok := s.conn.(interface{ CloseWrite() error }); ok && err == nil {
 		_ = cw.CloseWrite()
 	}

@@ -1,7 +1,11 @@
 package ircdtest
 
 import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +70,25 @@ func TestRestartKeepsPort(t *testing.T) {
 func TestNickLength(t *testing.T) {
 	s := Start(t, Options{MaxNickLength: 30})
 	Dial(t, s.Addr, "a_rather_long_nick_for_irc")
+}
+
+func TestTLSPort(t *testing.T) {
+	s := Start(t, Options{TLS: true})
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.CertPEM) {
+		t.Fatal("CertPEM holds no certificate")
+	}
+	c, err := tls.Dial("tcp", s.TLSAddr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("verified TLS dial: %v", err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("NICK tls\r\nUSER tls 0 * :t\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.Contains(line, " 001 tls ") {
+		t.Fatalf("first line over TLS %q, %v", line, err)
+	}
 }

@@ -8,7 +8,10 @@
 // switch users itself, which clears the parent-death signal that kills it
 // should the test binary die without cleaning up.
 //
-// What it does not do: link servers into a network, or offer TLS.
+// With Options.TLS the server also listens with TLS, on a self-signed
+// certificate for 127.0.0.1 made for the test.
+//
+// What it does not do: link servers into a network.
 package ircdtest
 
 import (
@@ -49,19 +52,29 @@ type Options struct {
 	// 20s; ngircd accepts no less than 5s for either.
 	PingTimeout time.Duration
 	PongTimeout time.Duration
+	// TLS adds a TLS port (Server.TLSAddr) with a self-signed
+	// certificate (Server.CertPEM).
+	TLS bool
 }
 
 // Server is one ngircd process started by a test.
 type Server struct {
 	// Addr is HOST:PORT on loopback.
 	Addr string
+	// TLSAddr is the HOST:PORT of the TLS port, "" without Options.TLS.
+	TLSAddr string
+	// CertPEM is the server's self-signed certificate, for clients that
+	// verify it; nil without Options.TLS.
+	CertPEM []byte
 	// Dir holds the server's configuration file.
 	Dir string
 
-	t    testing.TB
-	bin  string
-	conf string
-	port int
+	t       testing.TB
+	bin     string
+	conf    string
+	port    int
+	tlsPort int
+	tls     tlsFiles
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -84,11 +97,20 @@ func Start(t testing.TB, opt Options) *Server {
 	s := &Server{t: t, bin: bin, Dir: t.TempDir()}
 	s.conf = filepath.Join(s.Dir, "ngircd.conf")
 	t.Cleanup(s.Stop)
+	if opt.TLS {
+		if s.tls, s.CertPEM, err = writeTLSFiles(s.Dir); err != nil {
+			t.Fatalf("ircdtest: %v", err)
+		}
+	}
 
 	// A port can be taken between picking and binding it; try a few.
 	for try := 1; ; try++ {
 		s.port = freePort(t)
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+		if opt.TLS {
+			s.tlsPort = freePort(t)
+			s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.tlsPort))
+		}
 		s.writeConfig(opt)
 		err := s.start()
 		if err == nil {
@@ -150,15 +172,24 @@ func (s *Server) writeConfig(o Options) {
 		o.MaxNickLength)
 	fmt.Fprintf(&b, "\tMaxPenaltyTime = %d\n", penalty)
 	b.WriteString("[Options]\n\tPAM = no\n\tIdent = no\n\tDNS = no\n")
+	if o.TLS {
+		fmt.Fprintf(&b, "[SSL]\n\tCertFile = %s\n\tKeyFile = %s\n\tDHFile = %s\n",
+			s.tls.cert, s.tls.key, s.tls.dh)
+		fmt.Fprintf(&b, "\tPorts = %d\n", s.tlsPort)
+	}
 	if err := os.WriteFile(s.conf, []byte(b.String()), 0o644); err != nil {
 		s.t.Fatalf("ircdtest: write config: %v", err)
 	}
 }
 
-// start runs ngircd and waits until it listens on s.port.
+// start runs ngircd and waits until it listens on its last port.
 func (s *Server) start() error {
 	listening := make(chan struct{})
-	want := fmt.Sprintf("Now listening on [127.0.0.1]:%d", s.port)
+	last := s.port
+	if s.tlsPort != 0 {
+		last = s.tlsPort
+	}
+	want := fmt.Sprintf("Now listening on [127.0.0.1]:%d", last)
 	var once sync.Once
 	out := &lineWriter{t: s.t, prefix: "ngircd " + s.Addr + ": ", onLine: func(l string) {
 		if strings.Contains(l, want) {
