@@ -129,3 +129,29 @@ func TestCloseEndsBlockedPop(t *testing.T) {
 		t.Fatal("close did not end a blocked pop")
 	}
 }
+
+// Short waits are kept, or cut but never stretched; long ones are cut
+// to whole seconds.
+func TestPopWaitPrecision(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	q := openQueue(t, testConfig(srv.Addr), "herald", "a") // redis.timeout 1s
+	tests := []struct {
+		wait, min, max time.Duration
+	}{
+		{0, 0, 100 * time.Millisecond},
+		{200 * time.Millisecond, 180 * time.Millisecond, 500 * time.Millisecond},
+		{700 * time.Millisecond, 480 * time.Millisecond, 800 * time.Millisecond},
+		{1900 * time.Millisecond, 950 * time.Millisecond, 1500 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.wait.String(), func(t *testing.T) {
+			start := time.Now()
+			_, err := q.Pop(ctxFor(t), queue.Jobs, tc.wait)
+			el := time.Since(start)
+			if !errors.Is(err, queue.ErrEmpty) || el < tc.min || el > tc.max {
+				t.Fatalf("pop with wait %v = %v after %v, want ErrEmpty within [%v, %v]",
+					tc.wait, err, el, tc.min, tc.max)
+			}
+		})
+	}
+}

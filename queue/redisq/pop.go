@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,7 +32,7 @@ func (q *Queue) Pop(ctx context.Context, list string,
 	}
 	deadline := time.Now().Add(wait)
 	for range maxSkips {
-		raw, err := q.move(ctx, list, time.Until(deadline))
+		raw, err := q.move(ctx, list, wait)
 		if err != nil {
 			return nil, err
 		}
@@ -42,6 +43,7 @@ func (q *Queue) Pop(ctx context.Context, list string,
 		if err := q.bury(ctx, list, raw, bad); err != nil {
 			return nil, err
 		}
+		wait = time.Until(deadline)
 	}
 	return nil, fmt.Errorf("redisq: %s: %w", op, queue.ErrEmpty)
 }
@@ -63,13 +65,7 @@ func (q *Queue) join(ctx context.Context) error {
 func (q *Queue) move(ctx context.Context, list string, wait time.Duration) (string, error) {
 	src, dst := q.listKey(list), q.procKey(q.node, list)
 	tok := q.leases.begin(list)
-	var raw string
-	var err error
-	if secs := blockFor(ctx, wait); secs > 0 {
-		raw, err = q.block.BLMove(ctx, src, dst, "RIGHT", "LEFT", secs).Result()
-	} else {
-		raw, err = q.cmd.LMove(ctx, src, dst, "RIGHT", "LEFT").Result()
-	}
+	raw, err := q.moveCmd(ctx, src, dst, blockTime(ctx, wait))
 	q.leases.end(list, tok, raw, err == nil)
 	switch {
 	case errors.Is(err, redis.Nil) && ctx.Err() == nil:
@@ -80,17 +76,35 @@ func (q *Queue) move(ctx context.Context, list string, wait time.Duration) (stri
 	return raw, q.fail(ctx, "pop", err)
 }
 
-// blockFor turns wait into a BLMOVE block time: whole seconds, at least
-// one, and never past ctx's deadline, so that the block ends with a reply
-// rather than a cut connection. Zero means do not block.
-func blockFor(ctx context.Context, wait time.Duration) time.Duration {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-		return time.Until(dl).Truncate(time.Second)
+// moveCmd moves the right end of src to the left end of dst, blocking up
+// to wait and never longer. go-redis sends BLMOVE's block in whole
+// seconds and then reads with the block plus ten seconds; a shorter block
+// goes out exactly as a plain command when it fits well within the
+// ordinary read timeout, and is cut to that otherwise.
+func (q *Queue) moveCmd(ctx context.Context, src, dst string, wait time.Duration) (string, error) {
+	secs := wait.Truncate(time.Second)
+	switch {
+	case wait < time.Millisecond:
+		return q.cmd.LMove(ctx, src, dst, "RIGHT", "LEFT").Result()
+	case secs > 0:
+		return q.block.BLMove(ctx, src, dst, "RIGHT", "LEFT", secs).Result()
+	case q.exactBlock == 0:
+		// No timeout known to fit a short block in: a whole second.
+		return q.block.BLMove(ctx, src, dst, "RIGHT", "LEFT", time.Second).Result()
 	}
-	if wait <= 0 {
-		return 0
+	wait = min(wait, q.exactBlock)
+	block := strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)
+	return q.block.Do(ctx, "blmove", src, dst, "RIGHT", "LEFT", block).Text()
+}
+
+// blockTime cuts wait to end well before ctx's deadline, so that a block
+// ends with a reply rather than a cut connection.
+func blockTime(ctx context.Context, wait time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		wait = min(wait, left-left/10)
 	}
-	return max(time.Second, wait.Round(time.Second))
+	return wait
 }
 
 // bury moves a malformed leased entry to the dead-letter list.

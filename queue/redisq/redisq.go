@@ -33,9 +33,10 @@
 // new Queue needed. Node ids must be unique among running nodes: two
 // live Queues with one id take each other's leases for orphans.
 //
-// Pop blocks in whole seconds (go-redis sends BLMOVE timeouts as whole
-// seconds): a wait is rounded to the nearest second, at least one, and a
-// cancelled context is only noticed when the block ends.
+// Pop never blocks longer than its wait, but may return ErrEmpty sooner:
+// go-redis sends BLMOVE blocks in whole seconds, so a longer wait is cut
+// to whole seconds, and a wait under a second is cut to half of
+// redis.timeout. A cancelled context is noticed when the block ends.
 package redisq
 
 import (
@@ -56,17 +57,20 @@ import (
 
 // Queue is a queue.Queue on Redis. It is safe for concurrent use.
 type Queue struct {
-	cmd    redis.UniversalClient
-	block  redis.UniversalClient
-	ns     string
-	node   string
-	cfg    queue.Config
-	log    *slog.Logger
-	leases *leases
-	warn   *limiter
-	joined atomic.Bool
-	closed atomic.Bool
-	once   sync.Once
+	cmd   redis.UniversalClient
+	block redis.UniversalClient
+	// exactBlock is the longest block sent exactly, as a plain command
+	// that must answer within the client's read timeout.
+	exactBlock time.Duration
+	ns         string
+	node       string
+	cfg        queue.Config
+	log        *slog.Logger
+	leases     *leases
+	warn       *limiter
+	joined     atomic.Bool
+	closed     atomic.Bool
+	once       sync.Once
 }
 
 var _ queue.Queue = (*Queue)(nil)
@@ -95,10 +99,21 @@ func New(cmd, block redis.UniversalClient, namespace, nodeID string,
 	}
 	return &Queue{
 		cmd: cmd, block: block, ns: namespace, node: nodeID, cfg: cfg,
-		log:    log.With("node", nodeID),
-		leases: newLeases(),
-		warn:   newLimiter(time.Minute),
+		exactBlock: exactBlock(block),
+		log:        log.With("node", nodeID),
+		leases:     newLeases(),
+		warn:       newLimiter(time.Minute),
 	}, nil
+}
+
+// exactBlock returns half of block's read timeout, or zero when block
+// does not say it.
+func exactBlock(block redis.UniversalClient) time.Duration {
+	c, ok := block.(interface{ Options() *redis.Options })
+	if !ok || c.Options().ReadTimeout <= 0 {
+		return 0
+	}
+	return c.Options().ReadTimeout / 2
 }
 
 // Push appends e to the back of list. A zero e.Enqueued is set to now
