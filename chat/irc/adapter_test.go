@@ -320,33 +320,54 @@ func TestNoCommandInjection(t *testing.T) {
 
 func TestNickInUseAndRegain(t *testing.T) {
 	t.Parallel()
-	srv := ircdtest.Start(t, ircdtest.Options{})
-	holder := ircdtest.Dial(t, srv.Addr, "herald") // the dead master's connection
-	holder.Join("#ops")
-	b := startBot(t, testConfig(srv.Addr))
-	b.waitConnected(1)
-	if b.Nick() != "herald_" {
-		t.Fatalf("Nick() = %q while herald is taken, want herald_", b.Nick())
+	tests := []struct {
+		name    string
+		shared  bool // the holder is in the bot's channel, so the bot sees it go
+		release func(holder *ircdtest.Client)
+		// within is under the 4s of the periodic attempt when the bot can
+		// see the holder go, and above it when it cannot.
+		within time.Duration
+	}{
+		{name: "holder quits", shared: true, within: 3 * time.Second,
+			release: func(h *ircdtest.Client) { h.Close() }},
+		{name: "holder changes nick", shared: true, within: 3 * time.Second,
+			release: func(h *ircdtest.Client) { h.Send("NICK someone") }},
+		{name: "holder quits unseen", within: 10 * time.Second,
+			release: func(h *ircdtest.Client) { h.Close() }},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ircdtest.Start(t, ircdtest.Options{})
+			holder := ircdtest.Dial(t, srv.Addr, "herald") // the dead master's connection
+			if tt.shared {
+				holder.Join("#ops")
+			}
+			b := startBot(t, testConfig(srv.Addr))
+			b.waitConnected(1)
+			if b.Nick() != "herald_" {
+				t.Fatalf("Nick() = %q while herald is taken, want herald_", b.Nick())
+			}
 
-	// Addressing the configured nick still works while on the alternative.
-	alice := ircdtest.Dial(t, srv.Addr, "alice")
-	alice.Join("#ops")
-	alice.Say("#ops", "herald: status")
-	if m := b.waitMessage(func(m chat.Message) bool { return m.Text == "status" }); !m.Addressed {
-		t.Fatalf("not addressed: %+v", m)
-	}
+			// Addressing the configured nick works while on the alternative.
+			alice := ircdtest.Dial(t, srv.Addr, "alice")
+			alice.Join("#ops")
+			alice.Say("#ops", "herald: status")
+			m := b.waitMessage(func(m chat.Message) bool { return m.Text == "status" })
+			if !m.Addressed {
+				t.Fatalf("not addressed: %+v", m)
+			}
 
-	// The holder goes; the bot takes its nick back without waiting for the
-	// periodic attempt.
-	start := time.Now()
-	holder.Close()
-	waitUntil(t, 10*time.Second, "nick regained", func() bool { return b.Nick() == "herald" })
-	t.Logf("nick regained %v after the holder quit", time.Since(start))
-	if _, ok := alice.WaitFor(wait, func(m irc.Message) bool {
-		return m.Command == "NICK" && m.Nick() == "herald_" && m.Param(0) == "herald"
-	}); !ok {
-		t.Fatal("alice did not see the nick change")
+			start := time.Now()
+			tt.release(holder)
+			waitUntil(t, tt.within, "nick regained", func() bool { return b.Nick() == "herald" })
+			t.Logf("nick regained %v after the holder let go", time.Since(start))
+			if _, ok := alice.WaitFor(wait, func(m irc.Message) bool {
+				return m.Command == "NICK" && m.Nick() == "herald_" && m.Param(0) == "herald"
+			}); !ok {
+				t.Fatal("alice did not see the nick change")
+			}
+		})
 	}
 }
 
