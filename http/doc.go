@@ -21,5 +21,18 @@
 // not format or handle webhooks either: that happens on whichever node
 // pops the job.
 //
+// Routes:
+//
+//	GET  /healthz                        200 "ok" while the process serves
+//	GET  /readyz                         200 while the queue answers within 1s, else 503
+//	GET  /status                         cluster status as JSON, or HTML for a browser
+//	GET  /metrics                        Deps.Metrics, when given
+//	POST /hooks/{source}                 webhook intake: 202 {"status":"queued","id":ID}
+//	POST /admin/step-down                the master gives up its role (409 on a worker)
+//	GET  /admin/dead-letters             ?limit=N (default 100), ?body=1 adds payloads
+//	POST /admin/dead-letters/requeue     ?id=ID, or ?all=1
+//
+// Admin calls take the header "Authorization: Bearer TOKEN".
+//
 // The package is named http; it imports net/http as nethttp.
 package http

@@ -1,9 +1,9 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	nethttp "net/http"
 	"os"
 	"time"
@@ -16,6 +16,13 @@ var (
 	errTooLarge = errors.New("body larger than http.max_body")
 	errTimeout  = errors.New("body not received in time")
 	errShort    = errors.New("body cut short")
+)
+
+// Buffer sizes for reading a body: the size used when the length is not
+// announced, and the most allocated up front when it is.
+const (
+	initialBuffer    = 16 << 10
+	maxInitialBuffer = 256 << 10
 )
 
 // retryAfter is what a sender is told to wait when its webhook could not
@@ -39,30 +46,39 @@ func (s *Server) intake(w nethttp.ResponseWriter, r *nethttp.Request) {
 	// Read the whole body, but never more than http.max_body.
 	body, code, err := s.readBody(w, r)
 	if err != nil {
-		s.stats.refused(code)
-		s.log.Debug("webhook refused", "source", src.Name(), "status", code, "err", err)
-		writeError(w, code, err.Error())
+		s.refuse(w, r, src, code, err)
 		return
 	}
 
 	// Check the signature before anything looks inside the body.
 	if err := src.Verify(r.Header, body); err != nil {
-		s.stats.refused(nethttp.StatusUnauthorized)
-		s.warnf("webhook signature refused", "source", src.Name(),
-			"remote", r.RemoteAddr, "err", err)
-		writeError(w, nethttp.StatusUnauthorized, err.Error())
+		s.refuse(w, r, src, nethttp.StatusUnauthorized, err)
 		return
 	}
 
 	// Only now parse what the source needs to make the job.
 	env, err := src.Job(r.Header, body)
 	if err != nil {
-		s.stats.refused(nethttp.StatusBadRequest)
-		s.log.Debug("webhook refused", "source", src.Name(), "status", 400, "err", err)
-		writeError(w, nethttp.StatusBadRequest, err.Error())
+		s.refuse(w, r, src, nethttp.StatusBadRequest, err)
 		return
 	}
 	s.enqueue(w, r, src, env, body)
+}
+
+// refuse answers a webhook the client got wrong. A failed signature is
+// worth a warning, since it is how a wrong secret shows; the rest is
+// logged at debug.
+func (s *Server) refuse(w nethttp.ResponseWriter, r *nethttp.Request, src Source, code int,
+	err error) {
+	s.stats.refused(code)
+	if code == nethttp.StatusUnauthorized {
+		s.warnf("webhook signature refused", "source", src.Name(), "remote", r.RemoteAddr,
+			"err", err)
+	} else {
+		s.log.Debug("webhook refused", "source", src.Name(), "status", code,
+			"remote", r.RemoteAddr, "err", err)
+	}
+	writeError(w, code, err.Error())
 }
 
 // enqueue pushes the job and answers 202 once the backend has it.
@@ -123,19 +139,20 @@ func (s *Server) readBody(w nethttp.ResponseWriter, r *nethttp.Request) ([]byte,
 	if r.ContentLength > s.cfg.MaxBody {
 		return nil, nethttp.StatusRequestEntityTooLarge, errTooLarge
 	}
-	rd := nethttp.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	var body []byte
-	var err error
+
+	// Size the buffer by Content-Length, but only up to a point: memory
+	// is spent as bytes arrive, not as a client announces them.
+	size := int64(initialBuffer)
 	if r.ContentLength >= 0 {
-		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(rd, body)
-	} else {
-		body, err = io.ReadAll(rd)
+		size = min(r.ContentLength, maxInitialBuffer)
 	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(nethttp.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+
 	var tooLarge *nethttp.MaxBytesError
 	switch {
 	case err == nil:
-		return body, 0, nil
+		return buf.Bytes(), 0, nil
 	case errors.As(err, &tooLarge):
 		return nil, nethttp.StatusRequestEntityTooLarge, errTooLarge
 	case errors.Is(err, os.ErrDeadlineExceeded):
