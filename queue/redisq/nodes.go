@@ -169,7 +169,7 @@ func (q *Queue) reapNode(ctx context.Context, id string) (int, error) {
 			return total, err
 		}
 		if n > 0 {
-			q.log.Info("returned leases of lapsed node", "peer", id, "queue", list,
+			q.log.Debug("returned leases of lapsed node", "peer", id, "queue", list,
 				"count", n)
 		}
 		keys = append(keys, proc)
@@ -247,7 +247,7 @@ func (q *Queue) restore(ctx context.Context, list string, entries []string) (int
 		}
 	}
 	if total > 0 {
-		q.log.Info("returned orphaned leases of this node", "queue", list, "count", total)
+		q.log.Debug("returned orphaned leases of this node", "queue", list, "count", total)
 	}
 	return total, nil
 }
