@@ -334,11 +334,14 @@ func TestNickInUseAndRegain(t *testing.T) {
 			release: func(h *ircdtest.Client) { h.Send("NICK someone") }},
 		{name: "holder quits unseen", within: 10 * time.Second,
 			release: func(h *ircdtest.Client) { h.Close() }},
+		{name: "holder hangs until the server's ping timeout", shared: true,
+			within: 20 * time.Second, release: func(h *ircdtest.Client) { h.Hang() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := ircdtest.Start(t, ircdtest.Options{})
+			srv := ircdtest.Start(t, ircdtest.Options{PingTimeout: 5 * time.Second,
+				PongTimeout: 5 * time.Second})
 			holder := ircdtest.Dial(t, srv.Addr, "herald") // the dead master's connection
 			if tt.shared {
 				holder.Join("#ops")

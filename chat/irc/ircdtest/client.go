@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ type Client struct {
 	conn net.Conn
 	wmu  sync.Mutex
 	wg   sync.WaitGroup
+	hung atomic.Bool
 
 	mu      sync.Mutex
 	msgs    []received
@@ -101,6 +103,11 @@ func (c *Client) Join(ch string) {
 		c.t.Fatalf("ircdtest: %s could not join %s", c.nick, ch)
 	}
 }
+
+// Hang makes the client stop answering PING, as a hung or cut-off
+// process would: the server drops it after its ping and pong timeouts
+// (see Options), and only then frees its nick.
+func (c *Client) Hang() { c.hung.Store(true) }
 
 // Say sends text to target (a channel or a nick) as a PRIVMSG.
 func (c *Client) Say(target, text string) {
@@ -191,7 +198,7 @@ func (c *Client) read() {
 			logf(c.t, "irc %s: %v", c.nick, err)
 			continue
 		}
-		if m.Command == "PING" {
+		if m.Command == "PING" && !c.hung.Load() {
 			c.Send(irc.Message{Command: "PONG", Params: m.Params}.String())
 		}
 		c.mu.Lock()
