@@ -18,7 +18,7 @@ var wantCaps = map[string]bool{"message-tags": true, "server-time": true}
 // joinErrors are the numerics a server answers a refused JOIN with; the
 // channel is their second parameter.
 var joinErrors = map[string]bool{
-	"403": true, "405": true, "437": true, "471": true, "473": true,
+	"403": true, "405": true, "471": true, "473": true,
 	"474": true, "475": true, "476": true, "477": true,
 }
 
@@ -38,6 +38,11 @@ func (s *session) handle(ctx context.Context, r received) error {
 		return s.onNickRefused(m)
 	case "433", "436":
 		return s.onNickTaken(m)
+	case "437": // nick or channel temporarily unavailable
+		if !s.registered {
+			return s.onNickTaken(m)
+		}
+		s.onJoinRefused(m)
 	case "464":
 		return ErrPasswordRefused
 	case "ERROR":

@@ -23,8 +23,8 @@ type received struct {
 	err error
 }
 
-// session is one connection to the server. Its run loop owns every field
-// below the line; writes may come from any goroutine.
+// session is one connection to the server. The fields from nick on belong
+// to its run loop alone; writes may come from any goroutine.
 type session struct {
 	a     *Adapter
 	conn  net.Conn
