@@ -13,14 +13,20 @@
 //   - Every line written, the adapter's own included, passes one token
 //     bucket (chat.irc.rate, chat.irc.burst), so the server has no cause
 //     to disconnect the bot for flooding.
-//   - Every line sent fits chat.irc.max_line bytes with its CR LF; long
+//   - Every line Perform sends fits chat.irc.max_line bytes with its CR LF; long
 //     text is split at spaces where possible and never inside a UTF-8
 //     character.
 //   - A nick still held by a dead connection (a crashed master's) is
-//     worked around with chat.irc.alt_nick and taken back as soon as the
-//     holder leaves, and at the latest a few seconds later.
-//   - Lost connections are redialled with capped exponential backoff, and
-//     the rooms joined are joined again.
+//     worked around with chat.irc.alt_nick and taken back at once when
+//     the bot sees the holder quit or change nick (they share a channel),
+//     and otherwise by an attempt every few seconds. Messages that name
+//     either nick count as addressed to the bot.
+//   - The bot pings the server every chat.irc.ping_interval; a PING
+//     unanswered by the next one marks the connection dead. It is
+//     redialled with capped exponential
+//     backoff with jitter; the rooms joined are joined again.
+//   - IRCv3 message-tags and server-time are requested when offered, so a
+//     message keeps the server's msgid (for deduplication) and time.
 //
 // What it does not promise: that an action is sent exactly once. When the
 // connection drops in the middle of a multi-line action, Perform returns
