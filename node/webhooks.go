@@ -46,12 +46,13 @@ func (b *builder) jobs() map[string]JobHandler {
 }
 
 // githubJob formats one GitHub delivery for chat. An event without a
-// formatter is done, not failed: it was accepted and counted at intake.
+// formatter or a room is done, not failed: it was accepted and counted at
+// intake. A malformed one fails, and so ends among the dead letters.
 func (b *builder) githubJob(_ context.Context, e queue.Envelope) ([]chat.Action, error) {
 	event := e.Meta[heraldhttp.MetaEvent]
 	actions, err := b.github.Format(event, e.Body)
-	if errors.Is(err, github.ErrNoFormatter) {
-		b.log.Debug("webhook event without formatter", "event", event, "msg_id", e.ID)
+	if errors.Is(err, github.ErrNoFormatter) || errors.Is(err, github.ErrNoRoom) {
+		b.log.Debug("webhook event not for chat", "event", event, "msg_id", e.ID, "err", err)
 		return nil, nil
 	}
 	return actions, err
