@@ -1,5 +1,38 @@
 package chat
 
+import "strconv"
+
+// Outbox collects the actions a piece of handler code asks for: a chat
+// route, a timer tick, an event hook or an HTTP route. Whoever ran the code
+// pushes the actions onto the outbound list once it returned without
+// error, and the master performs them. The zero Outbox is ready to use; it
+// is not safe for concurrent use.
+type Outbox struct {
+	actions []Action
+}
+
+// Send says lines to a room or a user.
+func (o *Outbox) Send(target string, lines ...string) {
+	o.Do(Action{Kind: Send, Target: target, Lines: lines})
+}
+
+// SetTopic sets a room's topic.
+func (o *Outbox) SetTopic(room, topic string) {
+	o.Do(Action{Kind: Topic, Target: room, Text: topic})
+}
+
+// Join asks the bot to join a room.
+func (o *Outbox) Join(room string) { o.Do(Action{Kind: Join, Target: room}) }
+
+// Part asks the bot to leave a room.
+func (o *Outbox) Part(room string) { o.Do(Action{Kind: Part, Target: room}) }
+
+// Do queues any action; whoever pushes it sets its ID.
+func (o *Outbox) Do(a Action) { o.actions = append(o.actions, a) }
+
+// Actions returns the actions asked for so far.
+func (o *Outbox) Actions() []Action { return o.actions }
+
 // Request is one message matched by one route, and the actions its
 // handler asks for. A handler must not keep it after returning.
 type Request struct {
@@ -10,7 +43,8 @@ type Request struct {
 	// Route is the name of the route that matched.
 	Route string
 
-	actions []Action
+	// Outbox gives the handler Send, SetTopic, Join, Part and Do.
+	Outbox
 }
 
 // Reply answers in the room the message came from, addressing the
@@ -28,31 +62,19 @@ func (r *Request) ReplyPrivately(lines ...string) {
 	r.Send(r.Message.User.ID, lines...)
 }
 
-// Send says lines to a room or a user.
-func (r *Request) Send(target string, lines ...string) {
-	r.Do(Action{Kind: Send, Target: target, Lines: lines})
-}
-
-// SetTopic sets a room's topic.
-func (r *Request) SetTopic(room, topic string) {
-	r.Do(Action{Kind: Topic, Target: room, Text: topic})
-}
-
-// Join asks the bot to join a room.
-func (r *Request) Join(room string) { r.Do(Action{Kind: Join, Target: room}) }
-
-// Part asks the bot to leave a room.
-func (r *Request) Part(room string) { r.Do(Action{Kind: Part, Target: room}) }
-
-// Do queues any action; the router sets its ID.
-func (r *Request) Do(a Action) { r.actions = append(r.actions, a) }
-
-// Actions returns the actions asked for so far.
-func (r *Request) Actions() []Action { return r.actions }
-
 func (r *Request) mention() string {
 	if r.Message.User.Mention != "" {
 		return r.Message.User.Mention
 	}
 	return r.Message.User.Name
+}
+
+// StampIDs sets the ID of each action to prefix + "/" + its index. Code
+// that runs again for the same cause (a message handled twice, a tick
+// fired twice) must use the same prefix, so that the master drops the
+// second copy of each action.
+func StampIDs(prefix string, actions []Action) {
+	for i := range actions {
+		actions[i].ID = prefix + "/" + strconv.Itoa(i)
+	}
 }

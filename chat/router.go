@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -129,11 +128,9 @@ func (r *Router) Dispatch(ctx context.Context, msg Message) ([]Action, error) {
 			errs = append(errs, fmt.Errorf("route %s: %w", c.Name, err))
 			continue
 		}
-		actions = append(actions, req.actions...)
+		actions = append(actions, req.Actions()...)
 	}
-	for i := range actions {
-		actions[i].ID = msg.ID + "/" + strconv.Itoa(i)
-	}
+	StampIDs(msg.ID, actions)
 	return actions, errors.Join(errs...)
 }
 
