@@ -154,6 +154,12 @@ func (c Config) validateOwn() error {
 	case c.Worker.JobConcurrency < 1 || c.Worker.JobConcurrency > 1024:
 		return fmt.Errorf("worker.job_concurrency (%d) must be between 1 and 1024",
 			c.Worker.JobConcurrency)
+	case c.Cluster.Mode == "redis" &&
+		c.Redis.BlockPoolSize < c.Worker.ChatConcurrency+c.Worker.JobConcurrency+2:
+		return fmt.Errorf("redis.block_pool_size (%d) must be at least "+
+			"worker.chat_concurrency + worker.job_concurrency + 2 (%d): every worker and "+
+			"the master's outbound pump hold one blocking connection",
+			c.Redis.BlockPoolSize, c.Worker.ChatConcurrency+c.Worker.JobConcurrency+2)
 	case c.Log.Level != "debug" && c.Log.Level != "info" && c.Log.Level != "warn" &&
 		c.Log.Level != "error":
 		return fmt.Errorf("log.level (%q) must be debug, info, warn or error", c.Log.Level)

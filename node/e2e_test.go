@@ -168,14 +168,19 @@ func TestE2EKillMaster(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the master push them: part of the scenario
 	killed := time.Now()
 	c.nodes[master].Kill()
-	gap := c.failover(killed, 15*time.Second)
-	t.Logf("failover gap after SIGKILL of %s: %v", master, gap)
+	joined := c.waitBotJoined(15 * time.Second)
+	t.Logf("failover after SIGKILL of %s: bot back in #ops after %v", master,
+		joined.Sub(killed))
+	if limit := 2900 * time.Millisecond; joined.Sub(killed) > limit {
+		t.Errorf("failover took %v, want at most 1.2 x ttl + 0.5s = %v", joined.Sub(killed), limit)
+	}
 	for _, tok := range tokens {
-		if _, ok := c.client.WaitFor(10*time.Second, isReply(tok)); !ok {
+		if !clustertest.Eventually(15*time.Second, func() bool { return c.count(tok) > 0 }) {
 			t.Errorf("%s never answered", tok)
 		}
 	}
-	c.expectOnce(append(tokens, "pong")...)
+	c.ask("echo after", "after", 10*time.Second)
+	c.expectOnce(append(tokens, "after")...)
 	if now := c.master(); now == master {
 		t.Fatalf("master is still the killed node %s", master)
 	}
@@ -186,10 +191,11 @@ func TestE2ETermMaster(t *testing.T) {
 	c.ask("ping", "pong", 5*time.Second)
 	master := c.master()
 	start := time.Now()
-	if !c.nodes[master].Term(10 * time.Second) {
-		t.Fatalf("%s did not stop gracefully within 10s", master)
-	}
+	c.nodes[master].SignalTerm()
 	gap := c.failover(start, 5*time.Second)
+	if !c.nodes[master].Wait(10 * time.Second) {
+		t.Errorf("%s did not stop gracefully within 10s", master)
+	}
 	t.Logf("handover gap after SIGTERM of %s: %v", master, gap)
 	if gap > time.Second {
 		t.Errorf("handover gap %v, want below 1s", gap)

@@ -21,7 +21,8 @@ type masterRole struct {
 	term      uint64
 	adapter   chat.Adapter
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	chatWG    sync.WaitGroup // the adapter
+	pumpWG    sync.WaitGroup // the two pumps
 	inbox     chan chat.Message
 	connected atomic.Bool
 	up        chan struct{} // receives a value when chat connects
@@ -32,16 +33,18 @@ type masterRole struct {
 }
 
 // supervise starts and stops the master role as the election decides,
-// until ctx ends.
-func (n *Node) supervise(ctx context.Context) {
-	var role *masterRole
+// until ctx ends. It returns the last role, whose pumps may still be
+// finishing: chat is closed by then, so the lease can be released first.
+func (n *Node) supervise(ctx context.Context) *masterRole {
+	var role, last *masterRole
 	for {
 		st := n.parts.Elector.State()
 		if role != nil && (!st.Leader || st.Term != role.term) {
 			n.stopMaster(role, "lease lost")
-			role = nil
+			role, last = nil, role
 		}
 		if role == nil && st.Leader && ctx.Err() == nil {
+			last.waitPumps()
 			role = n.startMaster(st.Term)
 		}
 		var ended <-chan struct{}
@@ -52,14 +55,23 @@ func (n *Node) supervise(ctx context.Context) {
 		case <-ctx.Done():
 			if role != nil {
 				n.stopMaster(role, "node stopping")
+				last = role
 			}
-			return
+			return last
 		case <-n.parts.Elector.Changed():
 		case <-ended:
 			n.stopMaster(role, role.reason)
-			role = nil
+			role, last = nil, role
 			n.stepDown(ctx)
 		}
+	}
+}
+
+// waitPumps waits until the role's pumps have returned; nil waits for
+// nothing.
+func (r *masterRole) waitPumps() {
+	if r != nil {
+		r.pumpWG.Wait()
 	}
 }
 
@@ -93,17 +105,20 @@ func (n *Node) startMaster(term uint64) *masterRole {
 
 	// Chat first, then the pumps: nothing is popped for chat before
 	// there is a connection to perform it on.
-	r.wg.Add(3)
-	go func() { defer r.wg.Done(); n.runAdapter(ctx, r) }()
-	go func() { defer r.wg.Done(); n.pushInbound(ctx, r) }()
-	go func() { defer r.wg.Done(); n.pumpOutbound(ctx, r) }()
+	r.chatWG.Add(1)
+	go func() { defer r.chatWG.Done(); n.runAdapter(ctx, r) }()
+	r.pumpWG.Add(2)
+	go func() { defer r.pumpWG.Done(); n.pushInbound(ctx, r) }()
+	go func() { defer r.pumpWG.Done(); n.pumpOutbound(ctx, r) }()
 	return r
 }
 
-// stopMaster ends the role and waits until chat is closed.
+// stopMaster ends the role and waits until chat is closed. The pumps may
+// still be finishing a pop: whatever they hold can no longer reach chat,
+// and goes back to its list.
 func (n *Node) stopMaster(r *masterRole, reason string) {
 	r.cancel()
-	r.wg.Wait()
+	r.chatWG.Wait()
 	n.setChatUp(false)
 	n.log.Info("master role ended", "term", r.term, "reason", reason)
 	n.recordChange(r.term, "ended", reason)

@@ -124,10 +124,11 @@ func (n *Node) Run(ctx context.Context) error {
 	n.startWorkers(ctx, workCtx, &workWG)
 	beatWG.Add(1)
 	go func() { defer beatWG.Done(); n.heartbeat(beatCtx) }()
-	n.supervise(ctx)
+	last := n.supervise(ctx)
 
 	stopElection()
 	elWG.Wait()
+	last.waitPumps()
 	n.drain(&workWG, stopWork)
 	stopBeat()
 	beatWG.Wait()

@@ -78,3 +78,11 @@ func (b *bucket) tryTake() bool {
 	b.tokens--
 	return true
 }
+
+// fill gives the bucket its whole burst again.
+func (b *bucket) fill() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = b.burst
+	b.last = time.Now()
+}

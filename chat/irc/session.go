@@ -139,6 +139,10 @@ func (s *session) keepalive() error {
 
 // markReady makes the connection available to Perform and tells the node.
 func (s *session) markReady() {
+	// Registration and joins are a fixed handful of lines that servers
+	// expect at once; the budget for actions starts full, so the first
+	// reply after a failover is not held back by them.
+	s.a.bucket.fill()
 	s.ready = true
 	s.pending = nil
 	s.a.setSession(s)

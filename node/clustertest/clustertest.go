@@ -191,6 +191,25 @@ func (p *Proc) Term(limit time.Duration) bool {
 	}
 }
 
+// Signal sends SIGTERM without waiting; Wait waits for the exit.
+func (p *Proc) SignalTerm() { p.signal(syscall.SIGTERM) }
+
+// Wait waits up to limit for the process to exit and reports whether it
+// did; a process still running after limit is killed.
+func (p *Proc) Wait(limit time.Duration) bool {
+	if p.cmd == nil {
+		return true
+	}
+	select {
+	case <-p.done:
+		p.cmd = nil
+		return true
+	case <-time.After(limit):
+		p.Kill()
+		return false
+	}
+}
+
 // Stop pauses the process with SIGSTOP; Cont resumes it.
 func (p *Proc) Stop() { p.signal(syscall.SIGSTOP) }
 
