@@ -4,6 +4,7 @@ package builtin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -46,12 +47,22 @@ func Register(r *chat.Router, info InfoFunc) error {
 	return nil
 }
 
-// RegisterTestCommands adds `slow SECONDS TEXT`, which answers TEXT after
-// SECONDS (at most 60). It exists so that tests can kill a node while it
-// holds a message; do not enable it on a real bot.
+// ErrTestFailure is what the `fail` test command returns.
+var ErrTestFailure = errors.New("builtin: fail command always fails")
+
+// RegisterTestCommands adds the commands Herald's own tests use: `slow
+// SECONDS TEXT` answers TEXT after SECONDS (at most 60), so that a test can
+// kill a node while it holds a message; `fail TEXT` always fails, so that a
+// test can watch a message become a dead letter. Do not enable them on a
+// real bot.
 func RegisterTestCommands(r *chat.Router) error {
-	return r.Add(chat.Route{Name: "slow", Pattern: `(?is)^slow\s+(\d+)\s+(.+)$`,
+	err := r.Add(chat.Route{Name: "slow", Pattern: `(?is)^slow\s+(\d+)\s+(.+)$`,
 		Addressed: true, Handler: slow})
+	if err != nil {
+		return err
+	}
+	return r.Add(chat.Route{Name: "fail", Pattern: `(?is)^fail\s+(.+)$`, Addressed: true,
+		Handler: func(context.Context, *chat.Request) error { return ErrTestFailure }})
 }
 
 func ping(_ context.Context, req *chat.Request) error {
