@@ -57,7 +57,10 @@ type ChatConfig struct {
 	Nick string `koanf:"nick"`
 	// IRC configures the irc adapter.
 	IRC irc.Config `koanf:"irc"`
-	// TestCommands adds the `slow` command used by Herald's own tests.
+	// MaxLines is the most lines one answer or notification may put in
+	// chat; longer ones are cut with a note. Default 10.
+	MaxLines int `koanf:"max_lines"`
+	// TestCommands adds the `slow` and `fail` commands used by Herald's own tests.
 	TestCommands bool `koanf:"test_commands"`
 }
 
@@ -93,7 +96,8 @@ func DefaultConfig() Config {
 		Redis:    redisq.DefaultConfig(),
 		Election: election.DefaultConfig(),
 		Queue:    queue.DefaultConfig(),
-		Chat:     ChatConfig{Adapter: "shell", Nick: "herald", IRC: irc.DefaultConfig()},
+		Chat: ChatConfig{Adapter: "shell", Nick: "herald", MaxLines: 10,
+			IRC: irc.DefaultConfig()},
 		HTTP:     heraldhttp.DefaultConfig(),
 		Webhooks: WebhooksConfig{GitHub: github.DefaultConfig()},
 		Worker:   WorkerConfig{ChatConcurrency: 4, JobConcurrency: 4},
@@ -148,6 +152,8 @@ func (c Config) validateOwn() error {
 			c.Cluster.Namespace)
 	case c.Chat.Adapter != "shell" && c.Chat.Adapter != "irc" && c.Chat.Adapter != "none":
 		return fmt.Errorf("chat.adapter (%q) must be shell, irc or none", c.Chat.Adapter)
+	case c.Chat.MaxLines < 1 || c.Chat.MaxLines > 1000:
+		return fmt.Errorf("chat.max_lines (%d) must be between 1 and 1000", c.Chat.MaxLines)
 	case c.Worker.ChatConcurrency < 1 || c.Worker.ChatConcurrency > 1024:
 		return fmt.Errorf("worker.chat_concurrency (%d) must be between 1 and 1024",
 			c.Worker.ChatConcurrency)

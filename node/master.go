@@ -37,13 +37,14 @@ type masterRole struct {
 // finishing: chat is closed by then, so the lease can be released first.
 func (n *Node) supervise(ctx context.Context) *masterRole {
 	var role, last *masterRole
+	var spent uint64 // a term whose role ended on its own is not started again
 	for {
 		st := n.parts.Elector.State()
 		if role != nil && (!st.Leader || st.Term != role.term) {
 			n.stopMaster(role, "lease lost")
 			role, last = nil, role
 		}
-		if role == nil && st.Leader && ctx.Err() == nil {
+		if role == nil && st.Leader && st.Term != spent && ctx.Err() == nil {
 			last.waitPumps()
 			role = n.startMaster(st.Term)
 		}
@@ -61,7 +62,7 @@ func (n *Node) supervise(ctx context.Context) *masterRole {
 		case <-n.parts.Elector.Changed():
 		case <-ended:
 			n.stopMaster(role, role.reason)
-			role, last = nil, role
+			role, last, spent = nil, role, role.term
 			n.stepDown(ctx)
 		}
 	}

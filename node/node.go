@@ -51,6 +51,9 @@ type Options struct {
 	JobConcurrency  int
 	// Queue holds heartbeat, TTL and dedupe settings.
 	Queue queue.Config
+	// MaxLines is the most lines one action may put in chat; longer
+	// answers are cut with a note. Zero means no limit.
+	MaxLines int
 	// DrainTimeout bounds how long a stopping node waits for handlers.
 	DrainTimeout time.Duration
 }

@@ -12,14 +12,15 @@ import (
 )
 
 // outboundWait is how long the master's outbound pop blocks: short, since
-// a graceful handover waits for the pop in flight before chat is closed.
+// notices are looked at between blocks.
 const outboundWait = 200 * time.Millisecond
 
 // sentKey is the claim key that makes an action happen once.
 func sentKey(id string) string { return "sent:" + id }
 
-// pumpOutbound performs the actions on the outbound list while chat is
-// connected, until the role ends.
+// pumpOutbound performs the actions on the outbound lists while chat is
+// connected, until the role ends. Answers to people go first; notices are
+// performed only while no answer waits.
 func (n *Node) pumpOutbound(ctx context.Context, r *masterRole) {
 	for ctx.Err() == nil {
 		if !r.connected.Load() {
@@ -31,81 +32,130 @@ func (n *Node) pumpOutbound(ctx context.Context, r *masterRole) {
 			}
 			continue
 		}
-		d, err := n.parts.Queue.Pop(context.WithoutCancel(ctx), queue.Outbound, outboundWait)
-		if errors.Is(err, queue.ErrEmpty) {
+		if n.pumpOne(ctx, r, 0) || n.pumpNotices(ctx, r) {
 			continue
 		}
-		if err != nil {
-			n.log.Warn("pop failed", "queue", queue.Outbound, "err", err)
-			sleepCtx(ctx, time.Second)
-			continue
-		}
-		n.performDelivery(ctx, r, d)
+		n.pumpOne(ctx, r, outboundWait)
 	}
 }
 
-// performDelivery performs one action in chat, once, and settles its
-// lease. Every step that can find this node no longer master gives the
-// action back untouched for the next master.
-func (n *Node) performDelivery(ctx context.Context, r *masterRole, d *queue.Delivery) {
-	q := n.parts.Queue
-	settle := context.WithoutCancel(ctx)
+// pumpOne performs the next answer, waiting up to wait for one, and
+// reports whether there was one.
+func (n *Node) pumpOne(ctx context.Context, r *masterRole, wait time.Duration) bool {
+	d, ok := n.popAction(ctx, queue.Outbound, wait)
+	if ok {
+		n.performDelivery(ctx, r, d)
+	}
+	return ok
+}
+
+// popAction pops one delivery from list. The pop itself is not cancelled
+// with the role: what it leases is always seen and settled.
+func (n *Node) popAction(ctx context.Context, list string,
+	wait time.Duration) (*queue.Delivery, bool) {
+	d, err := n.parts.Queue.Pop(context.WithoutCancel(ctx), list, wait)
+	if errors.Is(err, queue.ErrEmpty) {
+		return nil, false
+	}
+	if err != nil {
+		n.log.Warn("pop failed", "queue", list, "err", err)
+		sleepCtx(ctx, time.Second)
+		return nil, false
+	}
+	return d, true
+}
+
+// decodeAction reads the action in d; a malformed one is settled as a
+// failure (and so ends among the dead letters) and reported false.
+func (n *Node) decodeAction(ctx context.Context, d *queue.Delivery) (chat.Action, bool) {
 	var a chat.Action
-	if err := json.Unmarshal(d.Envelope.Body, &a); err != nil || a.ID == "" {
-		n.finish(settle, d, fmt.Errorf("decode action: %w", errors.Join(err, errNoID(a))))
+	err := json.Unmarshal(d.Envelope.Body, &a)
+	if err == nil && a.ID == "" {
+		err = errors.New("action has no id")
+	}
+	if err != nil {
+		n.finish(context.WithoutCancel(ctx), d, fmt.Errorf("decode action: %w", err))
+		return a, false
+	}
+	return a, true
+}
+
+// performDelivery performs one action in chat, once, and settles its
+// lease.
+func (n *Node) performDelivery(ctx context.Context, r *masterRole, d *queue.Delivery) {
+	a, ok := n.decodeAction(ctx, d)
+	if !ok {
 		return
 	}
+	if !n.claim(ctx, r, d, a) {
+		return
+	}
+	n.performClaimed(ctx, r, []*queue.Delivery{d}, n.cut(a))
+}
 
-	// The lease must still hold and the term be current when the action
-	// is claimed; the fenced claim is what a paused master cannot pass.
+// claim claims a's id with the role's term as fence, so that a paused
+// master cannot act and a duplicate is dropped. When it returns false, d
+// has been settled (a duplicate) or given back (not master any more).
+func (n *Node) claim(ctx context.Context, r *masterRole, d *queue.Delivery, a chat.Action) bool {
+	settle := context.WithoutCancel(ctx)
 	if !n.stillMaster(r.term) {
 		n.release(settle, d)
 		r.end("lease expired")
-		return
+		return false
 	}
-	first, err := q.Claim(settle, sentKey(a.ID), n.opt.Queue.DedupeWindow, queue.Fence(r.term))
+	first, err := n.parts.Queue.Claim(settle, sentKey(a.ID), n.opt.Queue.DedupeWindow,
+		queue.Fence(r.term))
 	switch {
 	case errors.Is(err, queue.ErrFenced):
 		n.release(settle, d)
 		r.end("fenced: a newer term exists")
-		return
+		return false
 	case err != nil:
 		n.log.Warn("claim failed", "msg_id", a.ID, "err", err)
 		n.release(settle, d)
 		sleepCtx(ctx, time.Second)
-		return
+		return false
 	case !first:
 		n.log.Debug("duplicate action dropped", "msg_id", a.ID)
 		n.finish(settle, d, nil)
-		return
+		return false
 	}
+	return true
+}
 
-	// Perform; an action that surely did not happen is unclaimed and
-	// given back unchanged, so a failover never counts as a failure.
-	err = r.adapter.Perform(ctx, a)
+// performClaimed performs a, whose claims are held for every delivery in
+// ds, and settles them all. An action that surely did not happen is
+// unclaimed and given back unchanged, so a failover never counts as a
+// failure.
+func (n *Node) performClaimed(ctx context.Context, r *masterRole, ds []*queue.Delivery,
+	a chat.Action) {
+	settle := context.WithoutCancel(ctx)
+	err := r.adapter.Perform(ctx, a)
 	switch {
 	case err == nil:
 		n.log.Debug("action performed", "msg_id", a.ID, "kind", a.Kind, "term", r.term)
-		n.finish(settle, d, nil)
 	case errors.Is(err, chat.ErrUnsupported):
 		n.log.Warn("action not supported by adapter", "msg_id", a.ID, "kind", a.Kind,
 			"adapter", r.adapter.Name())
-		n.finish(settle, d, nil)
+		err = nil
 	case errors.Is(err, chat.ErrNotConnected), ctx.Err() != nil:
-		if uerr := q.Unclaim(settle, sentKey(a.ID)); uerr != nil {
-			n.log.Warn("unclaim failed", "msg_id", a.ID, "err", uerr)
+		for _, d := range ds {
+			n.unclaim(settle, d.Envelope.ID)
+			n.release(settle, d)
 		}
-		n.release(settle, d)
+		return
 	default:
-		n.finish(settle, d, fmt.Errorf("perform %s: %w", a.Kind, err))
+		err = fmt.Errorf("perform %s: %w", a.Kind, err)
+	}
+	for _, d := range ds {
+		n.finish(settle, d, err)
 	}
 }
 
-func errNoID(a chat.Action) error {
-	if a.ID == "" {
-		return errors.New("action has no id")
+func (n *Node) unclaim(ctx context.Context, id string) {
+	if err := n.parts.Queue.Unclaim(ctx, sentKey(id)); err != nil {
+		n.log.Warn("unclaim failed", "msg_id", id, "err", err)
 	}
-	return nil
 }
 
 // release gives a delivery back to the front of its list.

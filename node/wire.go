@@ -119,7 +119,7 @@ func (b *builder) build() (*Node, *heraldhttp.Server, error) {
 	}
 	opt := Options{ID: b.cfg.Node.ID, Version: b.env.Version, Addr: b.cfg.HTTP.Addr,
 		ChatConcurrency: b.cfg.Worker.ChatConcurrency, JobConcurrency: b.cfg.Worker.JobConcurrency,
-		Queue: b.cfg.Queue, DrainTimeout: 10 * time.Second}
+		Queue: b.cfg.Queue, MaxLines: b.cfg.Chat.MaxLines, DrainTimeout: 10 * time.Second}
 	parts := Parts{Queue: q, Elector: el, Router: router, Log: b.log,
 		NewAdapter: b.adapterFactory(), Jobs: b.jobs()}
 	n := New(opt, parts)

@@ -121,14 +121,19 @@ func (n *Node) handleJob(ctx context.Context, e queue.Envelope) error {
 	return n.pushActions(ctx, actions)
 }
 
-// pushActions puts actions on the outbound list for the master.
+// pushActions puts actions on the outbound lists for the master: answers
+// on outbound, notifications on notices.
 func (n *Node) pushActions(ctx context.Context, actions []chat.Action) error {
 	for _, a := range actions {
 		e, err := envelope(a.ID, kindAction, a)
 		if err != nil {
 			return err
 		}
-		if err := n.parts.Queue.Push(ctx, queue.Outbound, e, 0); err != nil {
+		list := queue.Outbound
+		if a.Notice {
+			list = queue.Notices
+		}
+		if err := n.parts.Queue.Push(ctx, list, e, 0); err != nil {
 			return fmt.Errorf("push action: %w", err)
 		}
 	}

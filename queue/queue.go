@@ -32,8 +32,11 @@ import (
 const (
 	// Inbound holds chat messages pushed by the master.
 	Inbound = "inbound"
-	// Outbound holds actions for the master to perform in chat.
+	// Outbound holds answers to people for the master to perform in chat.
 	Outbound = "outbound"
+	// Notices holds notifications (webhook events) for the master; it
+	// performs them only while Outbound is empty, and may coalesce them.
+	Notices = "notices"
 	// Jobs holds webhook deliveries and other background work.
 	Jobs = "jobs"
 	// Dead holds envelopes that failed MaxAttempts times.
@@ -41,7 +44,7 @@ const (
 )
 
 // Lists are the lists a worker may Pop, in display order.
-var Lists = []string{Inbound, Outbound, Jobs}
+var Lists = []string{Inbound, Outbound, Notices, Jobs}
 
 // Version is the envelope encoding version written by this build.
 const Version = 1
