@@ -20,6 +20,7 @@ type e2e struct {
 	nodes  map[string]*clustertest.Proc
 	client *ircdtest.Client
 	order  []string
+	redis  *redistest.Server
 }
 
 const e2eNodeYAML = `
@@ -39,21 +40,27 @@ chat:
     ping_interval: 5s
 http: {addr: "%s"}
 log: {level: debug}
+%s
 `
 
-func startE2E(t *testing.T) *e2e {
+func startE2E(t *testing.T) *e2e { return startE2EWith(t, "") }
+
+// startE2EWith starts the cluster with extra YAML added to every node's
+// configuration.
+func startE2EWith(t *testing.T, extra string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end cluster test: skipped with -short")
 	}
 	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{})
-	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{}}
+	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
+		redis: rds}
 	// The person is in #ops first, so that the bot's JOIN is seen.
 	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
 	c.client.Join("#ops")
 	for _, id := range []string{"n1", "n2", "n3"} {
 		addr := clustertest.FreeAddr(t)
-		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, ircd.Addr, addr)
+		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, ircd.Addr, addr, extra)
 		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
 		c.order = append(c.order, id)
 	}
@@ -118,6 +125,17 @@ func (c *e2e) count(reply string) int {
 	n := 0
 	for _, l := range c.client.Lines() {
 		if l.Target == "#ops" && l.Text == "tester: "+reply {
+			n++
+		}
+	}
+	return n
+}
+
+// countText returns how often the bot said exactly text in #ops.
+func (c *e2e) countText(text string) int {
+	n := 0
+	for _, l := range c.client.Lines() {
+		if l.Target == "#ops" && l.Text == text {
 			n++
 		}
 	}
