@@ -16,8 +16,9 @@ build:
 run: build
 	./scripts/run.sh $(BIN)
 
+# chromium: the status page test drives a real headless browser.
 test-deps:
-	./scripts/test-deps.sh
+	./scripts/test-deps.sh chromium
 
 # -race everywhere: nearly every package runs goroutines.
 test: test-deps build

@@ -25,7 +25,8 @@
 //
 //	GET  /healthz                        200 "ok" while the process serves
 //	GET  /readyz                         200 while the queue answers within 1s, else 503
-//	GET  /status                         cluster status as JSON, or HTML for a browser
+//	GET  /                               the status page for a person (HTML, refreshes every 5s)
+//	GET  /status                         cluster status as JSON, or the page for a browser
 //	GET  /metrics                        Deps.Metrics, when given
 //	POST /hooks/{source}                 webhook intake: 202 {"status":"queued","id":ID}
 //	POST /admin/step-down                the master gives up its role (409 on a worker)

@@ -71,6 +71,7 @@ func (s *Server) intake(w nethttp.ResponseWriter, r *nethttp.Request) {
 func (s *Server) refuse(w nethttp.ResponseWriter, r *nethttp.Request, src Source, code int,
 	err error) {
 	s.stats.refused(code)
+	s.seen(src, "", code)
 	if code == nethttp.StatusUnauthorized {
 		s.warnf("webhook signature refused", "source", src.Name(), "remote", r.RemoteAddr,
 			"err", err)
@@ -94,6 +95,7 @@ func (s *Server) enqueue(w nethttp.ResponseWriter, r *nethttp.Request, src Sourc
 	}
 	s.stats.accepted.Add(1)
 	event := env.Meta[MetaEvent]
+	s.seen(src, event, nethttp.StatusAccepted)
 	if !src.Formats(event) {
 		s.stats.noFormatter.Add(1)
 		s.log.Debug("webhook event has no formatter", "source", src.Name(),
@@ -123,6 +125,7 @@ func (s *Server) complete(env *queue.Envelope, src Source, body []byte) {
 func (s *Server) pushFailed(w nethttp.ResponseWriter, r *nethttp.Request, src Source,
 	env queue.Envelope, err error) {
 	s.stats.refused(nethttp.StatusServiceUnavailable)
+	s.seen(src, env.Meta[MetaEvent], nethttp.StatusServiceUnavailable)
 	if r.Context().Err() != nil {
 		s.log.Debug("webhook sender left before the push ended", "source", src.Name(),
 			"msg_id", env.ID, "err", err)
@@ -159,4 +162,11 @@ func (s *Server) readBody(w nethttp.ResponseWriter, r *nethttp.Request) ([]byte,
 		return nil, nethttp.StatusRequestTimeout, errTimeout
 	}
 	return nil, nethttp.StatusBadRequest, errShort
+}
+
+// seen tells Deps.WebhookSeen how a webhook request ended.
+func (s *Server) seen(src Source, event string, code int) {
+	if s.deps.WebhookSeen != nil {
+		s.deps.WebhookSeen(src.Name(), event, code)
+	}
 }

@@ -52,6 +52,13 @@ type Deps struct {
 	Sources []Source
 	// Metrics, when set, is served at GET /metrics.
 	Metrics nethttp.Handler
+	// WebhookSeen, when set, is told the outcome of every request to a
+	// configured webhook source: the source's name, the event ("" when
+	// the request was refused before its event was read, so that an
+	// unsigned request never names one) and the status code answered.
+	// It is called on the request's goroutine and must not block; a
+	// metrics.Metrics' WebhookReceived fits.
+	WebhookSeen func(source, event string, code int)
 }
 
 // Server is the HTTP surface of one node.
@@ -134,6 +141,7 @@ func (s *Server) routes() *nethttp.ServeMux {
 	mux.HandleFunc("POST /hooks/{source}", s.intake)
 	if s.deps.Status != nil {
 		mux.HandleFunc("GET /status", s.status)
+		mux.HandleFunc("GET /{$}", s.page)
 	}
 	if s.deps.Metrics != nil {
 		mux.Handle("GET /metrics", s.deps.Metrics)

@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"errors"
-	"html/template"
 	nethttp "net/http"
 	"strings"
 	"time"
@@ -30,6 +29,31 @@ type Status struct {
 	DeadLetters int64 `json:"dead_letters"`
 	// Version is the answering node's build.
 	Version string `json:"version"`
+	// Started is when the answering node started.
+	Started time.Time `json:"started,omitzero"`
+	// IsMaster is true when the answering node is the master.
+	IsMaster bool `json:"is_master"`
+	// MasterSince is when the answering node saw the current master (or
+	// the lack of one) begin; zero when it does not know.
+	MasterSince time.Time `json:"master_since,omitzero"`
+	// ChatConnected is true while the answering node holds a live chat
+	// connection; only the master ever does.
+	ChatConnected bool `json:"chat_connected"`
+	// Changes are the last master changes the answering node saw, oldest
+	// first.
+	Changes []MasterChange `json:"master_changes"`
+}
+
+// MasterChange is one start or end of a term, as a node saw it.
+type MasterChange struct {
+	Time time.Time `json:"time"`
+	Term uint64    `json:"term"`
+	// Master is the id of the node whose term started or ended.
+	Master string `json:"master"`
+	// Event is "started" or "ended".
+	Event string `json:"event"`
+	// Reason says why a term ended, such as "node stopping".
+	Reason string `json:"reason,omitempty"`
 }
 
 // healthz answers 200 for as long as the process serves at all.
@@ -55,15 +79,30 @@ func (s *Server) readyz(w nethttp.ResponseWriter, r *nethttp.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// status serves the cluster status as JSON, or as a page for a browser.
+// status serves the cluster status as JSON, or as the page for a
+// browser.
 func (s *Server) status(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if wantsHTML(r) {
+		s.page(w, r)
+		return
+	}
+	st, err := s.readStatus(r)
+	if err != nil {
+		writeError(w, nethttp.StatusServiceUnavailable, "status unavailable: "+err.Error())
+		return
+	}
+	writeJSON(w, nethttp.StatusOK, st)
+}
+
+// readStatus asks the node for its status and fills in empty
+// collections, so that JSON readers always find them.
+func (s *Server) readStatus(r *nethttp.Request) (Status, error) {
 	st, err := s.deps.Status(r.Context())
 	if err != nil {
 		if r.Context().Err() == nil {
 			s.warnf("status failed", "err", err)
 		}
-		writeError(w, nethttp.StatusServiceUnavailable, "status unavailable: "+err.Error())
-		return
+		return st, err
 	}
 	if st.Nodes == nil {
 		st.Nodes = []queue.NodeInfo{}
@@ -71,13 +110,10 @@ func (s *Server) status(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if st.Queues == nil {
 		st.Queues = map[string]int64{}
 	}
-	if wantsHTML(r) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_ = statusPage.Execute(w, st)
-		return
+	if st.Changes == nil {
+		st.Changes = []MasterChange{}
 	}
-	writeJSON(w, nethttp.StatusOK, st)
+	return st, nil
 }
 
 // wantsHTML reports whether the client is a browser rather than a tool.
@@ -85,24 +121,3 @@ func wantsHTML(r *nethttp.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html") &&
 		r.URL.Query().Get("format") != "json"
 }
-
-// statusPage shows Status to a person.
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Herald status</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}</style>
-</head><body>
-<h1>Herald</h1>
-<p>Answered by <b>{{.Node}}</b> ({{.Version}}).
-Master: <b>{{if .Master}}{{.Master}}{{else}}none{{end}}</b>, term {{.Term}}.</p>
-<h2>Nodes</h2>
-<table><tr><th>id</th><th>address</th><th>version</th><th>role</th><th>seen</th></tr>
-{{range .Nodes}}<tr><td>{{.ID}}</td><td>{{.Addr}}</td><td>{{.Version}}</td>
-<td>{{if .Master}}master (term {{.Term}}){{else}}worker{{end}}</td>
-<td>{{.Seen.UTC.Format "2006-01-02 15:04:05 UTC"}}</td></tr>
-{{end}}</table>
-<h2>Queues</h2>
-<table><tr><th>list</th><th>length</th></tr>
-{{range $k, $v := .Queues}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
-{{end}}<tr><td>dead letters</td><td>{{.DeadLetters}}</td></tr></table>
-</body></html>
-`))

@@ -7,7 +7,7 @@ import "regexp"
 // nothing of Herald's and a renamed list shows up here as a failing test.
 var (
 	lanes          = set("inbound", "jobs")
-	lists          = set("inbound", "outbound", "jobs", "dead")
+	lists          = set("inbound", "outbound", "notices", "jobs", "dead")
 	outcomes       = set(OutcomeOK, OutcomeRetry, OutcomeDead)
 	actionOutcomes = set(ActionSent, ActionDuplicate, ActionUnsupported, ActionReleased,
 		ActionFailed)

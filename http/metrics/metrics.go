@@ -141,8 +141,8 @@ func (m *Metrics) Handled(lane, outcome string, d time.Duration) {
 }
 
 // SetDepths records the length of each list, as queue.Queue.Depths
-// returns it. Lists outside queue.Lists and the dead-letter list are
-// left out.
+// returns it. Lists other than inbound, outbound, notices, jobs and dead
+// are left out.
 func (m *Metrics) SetDepths(depths map[string]int64) {
 	if m == nil {
 		return

@@ -21,8 +21,8 @@ func (m *Metrics) work() {
 	}, []string{"lane"})
 	m.depth = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "herald_queue_depth",
-		Help: "Envelopes waiting on each list (inbound, outbound, jobs, dead), " +
-			"as this node last read them.",
+		Help: "Envelopes waiting on each list (inbound, outbound, notices, jobs, " +
+			"dead), as this node last read them.",
 	}, []string{"queue"})
 	m.deadLetters = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "herald_dead_letters_total",
