@@ -27,8 +27,16 @@ test: test-deps build
 test-short: build
 	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -short -count=1 $(PKGS)
 
+# Micro-benchmarks of the packages, then the cluster harness: Redis, ngircd
+# and real nodes on loopback, printing one JSON object of figures.
 bench: test-deps build
 	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 2s $(PKGS)
+	HERALD_BIN=$(CURDIR)/$(BIN) ./scripts/bench.sh
+
+# The fault-injection suite in its long form (10 minutes by default).
+chaos: test-deps build
+	HERALD_BIN=$(CURDIR)/$(BIN) HERALD_CHAOS_DURATION=$${HERALD_CHAOS_DURATION:-10m} \
+		$(GO) test ./node/chaos -run TestChaos -count=1 -v -timeout 60m
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
