@@ -126,3 +126,21 @@ func TestSettingsMaskSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestExampleConfigIsValidAndComplete(t *testing.T) {
+	const example = "../testdata/herald.example.yaml"
+	cfg, err := node.LoadConfig(node.Sources{File: example})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range node.Settings(cfg) {
+		leaf := s.Key[strings.LastIndex(s.Key, ".")+1:]
+		if !strings.Contains(string(raw), leaf+":") {
+			t.Errorf("the example config does not show %s", s.Key)
+		}
+	}
+}
