@@ -20,9 +20,11 @@ run: build
 test-deps:
 	./scripts/test-deps.sh chromium
 
-# -race everywhere: nearly every package runs goroutines.
-test: test-deps build
-	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 20m $(PKGS)
+# -race everywhere: nearly every package runs goroutines, and the nodes
+# that the end-to-end tests start are built with the race detector too.
+test: test-deps
+	$(GO) build -race -o bin/herald-race ./cmd/herald
+	HERALD_BIN=$(CURDIR)/bin/herald-race $(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 test-short: build
 	HERALD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -short -count=1 $(PKGS)
