@@ -142,6 +142,9 @@ func (p *Proc) copyLog(r io.Reader, copied chan struct{}) {
 	for sc.Scan() {
 		p.logs.add(LogLine{Node: p.ID, Time: time.Now(), Text: sc.Text()})
 		logf(p.t, "%s: %s", p.ID, sc.Text())
+		if strings.Contains(sc.Text(), "WARNING: DATA RACE") {
+			errorf(p.t, "%s: the race detector found a data race (see its log)", p.ID)
+		}
 	}
 }
 
@@ -312,6 +315,12 @@ func containsAll(s string, words []string) bool {
 		}
 	}
 	return true
+}
+
+// errorf fails t unless the test already ended.
+func errorf(t testing.TB, format string, args ...any) {
+	defer func() { _ = recover() }()
+	t.Errorf(format, args...)
 }
 
 // logf logs through t unless the test already ended.
