@@ -135,7 +135,10 @@ func (n *Node) raftConfig(hcl *hclogger) *raft.Config {
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 	rc.SnapshotInterval = n.cfg.SnapshotInterval
 	rc.TrailingLogs = n.cfg.TrailingLogs
-	rc.BatchApplyCh = true
+	// BatchApplyCh stays off: with it, an entry handed to raft just
+	// before Shutdown can sit in the buffer with its future never
+	// answered, and its caller would wait forever.
+	rc.BatchApplyCh = false
 	rc.NoLegacyTelemetry = true
 	rc.Logger = hcl
 	return rc
