@@ -35,8 +35,8 @@ func parseNodeFlags(args []string, stderr io.Writer) (node.Sources, error) {
 		vals[f.name] = fs.String(f.name, "", f.help)
 	}
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: herald node [flags]\n\nRuns one node. Flags override "+
-			"HERALD_ variables, which override the config file.\n")
+		fmt.Fprint(stderr, "Usage: herald node [flags]\n\nRuns one node. Flags override "+
+			"HERALD_ variables, which override the config file.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
