@@ -143,10 +143,12 @@ func TestLeaderKill(t *testing.T) {
 	}
 	defer q.Close()
 	e := queue.Envelope{ID: "x", Kind: "test", Body: []byte(`{}`)}
-	if err := q.Push(rafttest.Ctx(t), queue.Outbound, e, queue.Fence(oldTerm)); !errors.Is(err, queue.ErrFenced) {
+	err = q.Push(rafttest.Ctx(t), queue.Outbound, e, queue.Fence(oldTerm))
+	if !errors.Is(err, queue.ErrFenced) {
 		t.Fatalf("push with the old fence: %v, want ErrFenced", err)
 	}
-	if err := q.Push(rafttest.Ctx(t), queue.Outbound, e, queue.Fence(es[m].State().Term)); err != nil {
+	newFence := queue.Fence(es[m].State().Term)
+	if err := q.Push(rafttest.Ctx(t), queue.Outbound, e, newFence); err != nil {
 		t.Fatalf("push with the new fence: %v", err)
 	}
 }

@@ -103,16 +103,9 @@ func serverHandshake(conn net.Conn, secret []byte) (byte, error) {
 	if err := conn.SetDeadline(time.Now().Add(handshakeTimeout)); err != nil {
 		return 0, err
 	}
-	hello := make([]byte, len(magic)+2+nonceSize)
-	if _, err := io.ReadFull(conn, hello); err != nil {
-		return 0, fmt.Errorf("handshake: %w", err)
-	}
-	if string(hello[:len(magic)]) != magic || hello[len(magic)] != authVersion {
-		return 0, errors.New("handshake: not a herald cluster connection")
-	}
-	kind, cnonce := hello[len(magic)+1], hello[len(magic)+2:]
-	if kind != kindRaft && kind != kindRPC {
-		return 0, fmt.Errorf("handshake: unknown connection kind %q", kind)
+	kind, cnonce, err := readHello(conn)
+	if err != nil {
+		return 0, err
 	}
 
 	// Prove ourselves, then check the client's proof.
@@ -136,4 +129,20 @@ func serverHandshake(conn net.Conn, secret []byte) (byte, error) {
 		return 0, fmt.Errorf("handshake: %w", err)
 	}
 	return kind, conn.SetDeadline(time.Time{})
+}
+
+// readHello reads the client's first message: its kind and nonce.
+func readHello(conn net.Conn) (byte, []byte, error) {
+	hello := make([]byte, len(magic)+2+nonceSize)
+	if _, err := io.ReadFull(conn, hello); err != nil {
+		return 0, nil, fmt.Errorf("handshake: %w", err)
+	}
+	if string(hello[:len(magic)]) != magic || hello[len(magic)] != authVersion {
+		return 0, nil, errors.New("handshake: not a herald cluster connection")
+	}
+	kind := hello[len(magic)+1]
+	if kind != kindRaft && kind != kindRPC {
+		return 0, nil, fmt.Errorf("handshake: unknown connection kind %q", kind)
+	}
+	return kind, hello[len(magic)+2:], nil
 }

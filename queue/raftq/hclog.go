@@ -6,6 +6,7 @@ import (
 	"log"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -21,19 +22,24 @@ type hclogger struct {
 	name  string
 	args  []any
 	limit *limiter
+	// closing, once true, turns raft's complaints about connections the
+	// node itself is closing into Debug lines.
+	closing *atomic.Bool
 }
 
 var _ hclog.Logger = (*hclogger)(nil)
 
 // newHclog returns an hclog.Logger writing to log.
-func newHclog(log *slog.Logger) *hclogger {
-	return &hclogger{log: log, name: "raft", limit: newLimiter(5 * time.Second)}
+func newHclog(log *slog.Logger, closing *atomic.Bool) *hclogger {
+	return &hclogger{log: log, name: "raft", limit: newLimiter(5 * time.Second),
+		closing: closing}
 }
 
 // Log writes one line at level.
 func (h *hclogger) Log(level hclog.Level, msg string, args ...any) {
 	lv := slog.LevelDebug
 	switch {
+	case h.closing.Load():
 	case level >= hclog.Error:
 		lv = slog.LevelError
 	case level == hclog.Warn:

@@ -83,19 +83,10 @@ func Open(cfg Config, log *slog.Logger) (*Node, error) {
 
 // start opens the stores and the listener, starts raft and bootstraps.
 func (n *Node) start(peers []Peer) error {
-	if err := os.MkdirAll(n.cfg.DataDir, 0o700); err != nil {
+	hcl := newHclog(n.log, &n.closed)
+	snaps, err := n.openStores(hcl)
+	if err != nil {
 		return err
-	}
-	store, err := raftboltdb.New(raftboltdb.Options{
-		Path: filepath.Join(n.cfg.DataDir, "raft.db")})
-	if err != nil {
-		return fmt.Errorf("log store: %w", err)
-	}
-	n.store = store
-	hcl := newHclog(n.log)
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(n.cfg.DataDir, snapshotsKept, hcl)
-	if err != nil {
-		return fmt.Errorf("snapshot store: %w", err)
 	}
 
 	// One listener for raft and forwarded requests (see mux.go).
@@ -112,17 +103,36 @@ func (n *Node) start(peers []Peer) error {
 		return n.mux.dial(ctx, addr, kindRPC)
 	})
 
-	cache, err := raft.NewLogCache(logCache, store)
+	cache, err := raft.NewLogCache(logCache, n.store)
 	if err != nil {
 		return err
 	}
-	n.raft, err = raft.NewRaft(n.raftConfig(hcl), n.fsm, cache, store, snaps, n.trans)
+	n.raft, err = raft.NewRaft(n.raftConfig(hcl), n.fsm, cache, n.store, snaps, n.trans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	n.observe()
 	n.serve()
 	return n.bootstrap(peers)
+}
+
+// openStores opens the log and stable store and the snapshot store
+// under data_dir.
+func (n *Node) openStores(hcl *hclogger) (raft.SnapshotStore, error) {
+	if err := os.MkdirAll(n.cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	store, err := raftboltdb.New(raftboltdb.Options{
+		Path: filepath.Join(n.cfg.DataDir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("log store: %w", err)
+	}
+	n.store = store
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(n.cfg.DataDir, snapshotsKept, hcl)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot store: %w", err)
+	}
+	return snaps, nil
 }
 
 // raftConfig turns Config into raft's.

@@ -106,7 +106,8 @@ func (q *Queue) Push(ctx context.Context, list string, e queue.Envelope, f queue
 // this queue's node. A wait of zero or less does not wait. When ctx ends
 // while a pop may have been applied, the queue tells the leader in the
 // background, which puts a leased envelope back in front.
-func (q *Queue) Pop(ctx context.Context, list string, wait time.Duration) (*queue.Delivery, error) {
+func (q *Queue) Pop(ctx context.Context, list string,
+	wait time.Duration) (*queue.Delivery, error) {
 	const name = "pop"
 	if err := q.ready(ctx, name, list); err != nil {
 		return nil, err
