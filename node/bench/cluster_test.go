@@ -1,0 +1,179 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/herald-chatops/herald/chat/irc"
+	"github.com/herald-chatops/herald/chat/irc/ircdtest"
+	"github.com/herald-chatops/herald/node/clustertest"
+	"github.com/herald-chatops/herald/queue/redistest"
+)
+
+// What every benchmark cluster shares.
+const (
+	room       = "#ops"
+	personNick = "tester"
+	botNick    = "herald"
+	hookSecret = "bench-webhook-secret-0123456789"
+	// ircRate and ircBurst are the bot's chat.irc.rate and burst: far
+	// above the default 2 lines/s, so that the bucket does not decide the
+	// ping figures. ngircd runs without flood penalties to take them.
+	ircRate  = 100
+	ircBurst = 20
+	// chatConcurrency is every node's worker.chat_concurrency: one
+	// handler per core.
+	chatConcurrency = 2
+	// upWithin bounds the start of a cluster until the bot is in the room.
+	upWithin = 30 * time.Second
+)
+
+// nodeYAML is a node's configuration; the tests fill in the rest.
+const nodeYAML = `
+node: {id: %s}
+cluster: {namespace: bench}
+redis: {addr: "%s"}
+%s
+worker: {chat_concurrency: %d, job_concurrency: %d}
+chat:
+  adapter: irc
+  irc:
+    server: "%s"
+    nick: %s
+    channels: ["%s"]
+    rate: %d
+    burst: %d
+http: {addr: "%s"}
+log: {level: info}
+webhooks: {github: {secret: %q, room: "%s"}}
+`
+
+// clusterSpec is what differs between the clusters of the tests.
+type clusterSpec struct {
+	nodes          int
+	jobConcurrency int
+	// election is a YAML line for the election section, "" for the
+	// defaults.
+	election string
+}
+
+// cluster is what a benchmark runs on: one Redis, one ngircd without
+// flood penalties, a person in the room and the herald nodes.
+type cluster struct {
+	t      *testing.T
+	book   *clustertest.LogBook
+	nodes  []*clustertest.Proc
+	person *ircdtest.Client
+}
+
+// startCluster starts everything and waits until the bot is in the room
+// and every node answers its status.
+func startCluster(t *testing.T, spec clusterSpec) *cluster {
+	t.Helper()
+	rds := redistest.Start(t, redistest.Options{})
+	ircd := ircdtest.Start(t, ircdtest.Options{Penalties: false})
+	c := &cluster{t: t, book: &clustertest.LogBook{}}
+
+	// The person joins first, so that it sees the bot's JOIN.
+	c.person = ircdtest.Dial(t, ircd.Addr, personNick)
+	c.person.Join(room)
+	for i := range spec.nodes {
+		id := fmt.Sprintf("n%d", i+1)
+		addr := clustertest.FreeAddr(t)
+		yaml := fmt.Sprintf(nodeYAML, id, rds.Addr, spec.election, chatConcurrency,
+			spec.jobConcurrency, ircd.Addr, botNick, room, ircRate, ircBurst, addr,
+			hookSecret, room)
+		c.nodes = append(c.nodes, clustertest.Start(t, c.book, id, addr, yaml))
+	}
+	if _, ok := c.person.WaitFor(upWithin, isBotJoin); !ok {
+		t.Fatalf("the bot did not join %s within %v", room, upWithin)
+	}
+	c.waitStatus(upWithin)
+	return c
+}
+
+// waitStatus waits until every running node answers GET /status and
+// names a master.
+func (c *cluster) waitStatus(within time.Duration) {
+	c.t.Helper()
+	ok := clustertest.Eventually(within, func() bool {
+		for _, p := range c.nodes {
+			if !p.Running() {
+				continue
+			}
+			if s, err := p.Status(); err != nil || s.Master == "" {
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		c.t.Fatalf("not every node answered its status with a master within %v", within)
+	}
+}
+
+// master returns the node that the running nodes agree is master.
+func (c *cluster) master(within time.Duration) *clustertest.Proc {
+	c.t.Helper()
+	var m *clustertest.Proc
+	clustertest.Eventually(within, func() bool {
+		m = c.agreedMaster()
+		return m != nil
+	})
+	if m == nil {
+		c.t.Fatalf("the nodes did not agree on a running master within %v", within)
+	}
+	return m
+}
+
+// agreedMaster returns the master every running node names, or nil.
+func (c *cluster) agreedMaster() *clustertest.Proc {
+	id := ""
+	for _, p := range c.nodes {
+		if !p.Running() {
+			continue
+		}
+		s, err := p.Status()
+		if err != nil || s.Master == "" || (id != "" && s.Master != id) {
+			return nil
+		}
+		id = s.Master
+	}
+	for _, p := range c.nodes {
+		if p.ID == id && p.Running() {
+			return p
+		}
+	}
+	return nil
+}
+
+// addrs returns the HTTP addresses of the nodes.
+func (c *cluster) addrs() []string {
+	var out []string
+	for _, p := range c.nodes {
+		out = append(out, p.HTTP)
+	}
+	return out
+}
+
+// memory returns each node's resident and peak memory in MiB.
+func (c *cluster) memory() (rss, peak []float64) {
+	for _, p := range c.nodes {
+		r, h := procMemMB(p.Pid())
+		rss, peak = append(rss, r), append(peak, h)
+	}
+	return rss, peak
+}
+
+// isBotJoin matches the bot (under any of its nicks) joining the room.
+func isBotJoin(m irc.Message) bool {
+	return m.Command == "JOIN" && strings.HasPrefix(m.Nick(), botNick) &&
+		strings.EqualFold(m.Param(0), room)
+}
+
+// isBotQuit matches the bot leaving the server.
+func isBotQuit(m irc.Message) bool {
+	return m.Command == "QUIT" && strings.HasPrefix(m.Nick(), botNick)
+}
