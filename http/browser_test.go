@@ -4,98 +4,19 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/chromedp"
-
 	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/browsertest"
 	"github.com/herald-chatops/herald/queue"
 )
 
 // screenshotEnv names a PNG file the browser test saves the page to, for
 // a person to look at.
 const screenshotEnv = "HERALD_PAGE_SCREENSHOT"
-
-// chromium starts a headless Chromium with a fresh profile for the test
-// and returns its context; the browser is stopped when the test ends.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium not found (run `make test-deps`): %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox, // as root, Chromium's sandbox refuses to start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, stopBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { stopBrowser(); stopAlloc() })
-
-	// The first Run starts the browser; it must get the browser's own
-	// context, not one with a deadline, or the deadline would end it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// do runs steps with a deadline.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// get runs one action that returns a value, with a deadline.
-func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
-// pageText is the text of the page's body as a person reads it, with
-// runs of white space made one space.
-func pageText(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	text := get(t, ctx, "read the page", chromedp.Text(chromedp.CSS("body")))
-	return strings.Join(strings.Fields(text), " ")
-}
-
-// noScripts turns JavaScript off in the tab: the page must be readable
-// without it.
-func noScripts() chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled,
-			emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
-}
 
 // mustRead fails unless the page reads every one of want.
 func mustRead(t *testing.T, text string, want ...string) {
@@ -158,72 +79,39 @@ func TestStatusPageInChromium(t *testing.T) {
 	web := httptest.NewServer(f.srv.Handler())
 	t.Cleanup(web.Close)
 
-	ctx := chromium(t)
-	do(t, ctx, "open the page", noScripts(), chromedp.Navigate(web.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("header")))
-	text := pageText(t, ctx)
+	b := browsertest.Start(t)
+	b.Open(web.URL + "/")
+	text := b.Text()
 	mustRead(t, text, "Master n2, term 7", "since", "(1h30m", "2 dead letters.",
 		"n1 (this page)", "127.0.0.1:8082", "master, term 7", "jobs 12",
 		"format push: <b>no</b> such repository", "gh-1", "1m0")
 	if strings.Contains(text, "No master") || strings.Contains(text, "s3cr3t") {
 		t.Errorf("page of a healthy cluster:\n%s", text)
 	}
-	screenshot(t, ctx)
+	if path := os.Getenv(screenshotEnv); path != "" {
+		b.Screenshot(path)
+	}
 
 	// The master dies: nobody is master until the lease runs out.
 	c.set(func(st *heraldhttp.Status) {
 		st.Master, st.MasterSince, st.Nodes = "", now, st.Nodes[:1]
 		st.Nodes = append(st.Nodes, threeNodes(now).Nodes[2])
 	})
-	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("header")))
-	mustRead(t, pageText(t, ctx), "No master", "the lists keep buffering", "Nodes (2)")
+	b.Reload()
+	mustRead(t, b.Text(), "No master", "the lists keep buffering", "Nodes (2)")
 
 	// n3 wins term 8; the page reloads by itself and shows it.
 	c.set(func(st *heraldhttp.Status) {
 		st.Master, st.Term = "n3", 8
 		st.Nodes[1].Master, st.Nodes[1].Term = true, 8
 	})
-	waitRead(t, ctx, 12*time.Second, "Master n3, term 8")
-	text = pageText(t, ctx)
+	b.WaitText("Master n3, term 8", 12*time.Second)
+	text = b.Text()
 	mustRead(t, text, "master, term 8")
 	if strings.Contains(text, "No master") {
 		t.Errorf("after the failover the page still warns:\n%s", text)
 	}
-	title := get(t, ctx, "read the title", chromedp.Title())
-	if title != "Herald: n3 is master, term 8" {
+	if title := b.Title(); title != "Herald: n3 is master, term 8" {
 		t.Errorf("title %q", title)
-	}
-}
-
-// waitRead polls the open page, without reloading it, until it reads
-// want.
-func waitRead(t *testing.T, ctx context.Context, within time.Duration, want string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		text, err := chromedp.Run(rctx, chromedp.Text(chromedp.CSS("body")))
-		cancel()
-		if err == nil && strings.Contains(strings.Join(strings.Fields(text), " "), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("page did not come to read %q within %v (last error %v):\n%s",
-				want, within, err, text)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// screenshot saves the page to the file named by HERALD_PAGE_SCREENSHOT,
-// when it is set.
-func screenshot(t *testing.T, ctx context.Context) {
-	path := os.Getenv(screenshotEnv)
-	if path == "" {
-		return
-	}
-	png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
