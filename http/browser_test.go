@@ -83,7 +83,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	b.Open(web.URL + "/")
 	text := b.Text()
 	mustRead(t, text, "Master n2, term 7", "since", "(1h30m", "2 dead letters.",
-		"n1 (this page)", "127.0.0.1:8082", "master, term 7", "jobs 12",
+		"n1 (this page)", "up 3h00m", "127.0.0.1:8082", "master, term 7", "jobs 12",
 		"format push: <b>no</b> such repository", "gh-1", "1m0")
 	if strings.Contains(text, "No master") || strings.Contains(text, "s3cr3t") {
 		t.Errorf("page of a healthy cluster:\n%s", text)

@@ -218,6 +218,16 @@ func TestStatusJSON(t *testing.T) {
 	}
 }
 
+func TestStatusOnTheMaster(t *testing.T) {
+	c, _, n2 := threeNodes(t)
+	c.st.IsMaster = true
+	_, out, _ := herald(t, "status", "--addr", n2.addr())
+	contains(t, "status", out, "Answered by n2 (v0.6.0), the master; chat NOT CONNECTED")
+	c.st.ChatConnected = true
+	_, out, _ = herald(t, "status", "--addr", n2.addr())
+	contains(t, "status", out, "Answered by n2 (v0.6.0), the master; chat connected")
+}
+
 func TestStatusWithoutMaster(t *testing.T) {
 	c, n1, _ := threeNodes(t)
 	c.st.Master, c.st.Nodes = "", nil

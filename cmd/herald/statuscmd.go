@@ -62,7 +62,15 @@ func printStatus(w io.Writer, st heraldhttp.Status, now time.Time) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Answered by %s (%s)\n", st.Node, st.Version)
+	fmt.Fprintf(w, "Answered by %s (%s)", st.Node, st.Version)
+	if st.IsMaster {
+		chat := "connected"
+		if !st.ChatConnected {
+			chat = "NOT CONNECTED"
+		}
+		fmt.Fprintf(w, ", the master; chat %s", chat)
+	}
+	fmt.Fprintln(w)
 	if st.DeadLetters > 0 {
 		fmt.Fprintf(w, "Dead letters: %d, waiting for a person (herald dead-letters list)\n",
 			st.DeadLetters)
