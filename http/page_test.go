@@ -12,6 +12,7 @@ import (
 	"time"
 
 	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/metrics"
 	"github.com/herald-chatops/herald/queue"
 )
 
@@ -254,6 +255,27 @@ func TestShortDuration(t *testing.T) {
 	} {
 		if got := heraldhttp.ShortDuration(tt.d); got != tt.want {
 			t.Errorf("ShortDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestWebhookMetrics(t *testing.T) {
+	m := metrics.New("test")
+	f := newFixture(t, func(_ *heraldhttp.Config, d *heraldhttp.Deps) {
+		d.Metrics, d.WebhookSeen = m.Handler(), m.WebhookReceived
+	})
+	body := payload(t, "push.new-branch.json")
+	for range 2 {
+		f.do(hook("push", delivery, sign(testSecret, body), bytes.NewReader(body)))
+	}
+	f.do(hook("push", delivery, "sha256=00", bytes.NewReader(body)))
+	text := f.do(httptest.NewRequest("GET", "/metrics", nil)).Body.String()
+	for _, want := range []string{
+		`herald_webhooks_received_total{event="push",source="github",status="202"} 2`,
+		`herald_webhooks_received_total{event="",source="github",status="401"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }
