@@ -34,7 +34,9 @@ func (in *injector) inject(f chaos.Fault) {
 	}
 	rec.End = time.Now()
 	in.records = append(in.records, rec)
-	in.c.t.Logf("chaos: %s: %s took %v", rec.Target, f, rec.End.Sub(rec.At).Round(time.Millisecond))
+	in.c.t.Logf("chaos: fault %d on %s: %s; back after %v (echo in flight: %v)",
+		len(in.records), rec.Target, f, rec.End.Sub(rec.At).Round(time.Millisecond),
+		rec.InFlight)
 	in.checkExits()
 }
 
