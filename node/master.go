@@ -40,6 +40,7 @@ func (n *Node) supervise(ctx context.Context) *masterRole {
 	var spent uint64 // a term whose role ended on its own is not started again
 	for {
 		st := n.parts.Elector.State()
+		n.observe(st)
 		if role != nil && (!st.Leader || st.Term != role.term) {
 			n.stopMaster(role, "lease lost")
 			role, last = nil, role
@@ -92,7 +93,8 @@ func (n *Node) startMaster(term uint64) *masterRole {
 	r := &masterRole{term: term, cancel: cancel, inbox: make(chan chat.Message, inboxSize),
 		up: make(chan struct{}, 1), ended: make(chan struct{})}
 	n.log.Info("master role started", "term", term)
-	n.recordChange(term, "started", "")
+	n.m.TermStarted()
+	n.nudgeHeartbeat()
 	if n.parts.NewAdapter == nil {
 		return r
 	}
@@ -122,7 +124,8 @@ func (n *Node) stopMaster(r *masterRole, reason string) {
 	r.chatWG.Wait()
 	n.setChatUp(false)
 	n.log.Info("master role ended", "term", r.term, "reason", reason)
-	n.recordChange(r.term, "ended", reason)
+	n.roleEnded(r.term, reason)
+	n.nudgeHeartbeat()
 }
 
 // end marks the role as ended on its own; supervise then stops it.
@@ -204,6 +207,7 @@ func (n *Node) pushFenced(ctx context.Context, r *masterRole, e queue.Envelope) 
 			return
 		}
 		n.log.Warn("inbound push failed", "msg_id", e.ID, "err", err)
+		n.m.BackendError(n.backend(), "push")
 		sleepCtx(ctx, backoff)
 	}
 }

@@ -31,6 +31,8 @@ import (
 
 	"github.com/herald-chatops/herald/chat"
 	"github.com/herald-chatops/herald/election"
+	heraldhttp "github.com/herald-chatops/herald/http"
+	"github.com/herald-chatops/herald/http/metrics"
 	"github.com/herald-chatops/herald/queue"
 )
 
@@ -42,6 +44,8 @@ type JobHandler func(ctx context.Context, e queue.Envelope) ([]chat.Action, erro
 type Options struct {
 	// ID names the node in the cluster.
 	ID string
+	// Backend names the queue backend in metrics: "redis" or "raft".
+	Backend string
 	// Version is the build's version, shown in status and info.
 	Version string
 	// Addr is this node's HTTP address, shown to other nodes.
@@ -66,6 +70,8 @@ type Parts struct {
 	// cluster has no chat (webhooks only).
 	NewAdapter func() (chat.Adapter, error)
 	Router     *chat.Router
+	// Metrics records what the node does; nil records nothing.
+	Metrics *metrics.Metrics
 	// Jobs maps an envelope kind (a webhook source name) to its handler.
 	Jobs map[string]JobHandler
 	Log  *slog.Logger
@@ -78,18 +84,20 @@ type Node struct {
 	log     *slog.Logger
 	started time.Time
 
-	mu      sync.Mutex
-	changes []MasterChange
-	chatUp  bool
+	m       *metrics.Metrics
+	beatNow chan struct{} // asks for a heartbeat now: the role changed
+
+	mu       sync.Mutex
+	changes  []heraldhttp.MasterChange
+	chatUp   bool
+	seen     masterSeen // the master as this node last saw it
+	seenTime time.Time
 }
 
-// MasterChange records one start or end of a term seen by this node.
-type MasterChange struct {
-	Time   time.Time `json:"time"`
-	Term   uint64    `json:"term"`
-	Master string    `json:"master"`
-	Event  string    `json:"event"`
-	Reason string    `json:"reason,omitempty"`
+// masterSeen is who was master in which term.
+type masterSeen struct {
+	master string
+	term   uint64
 }
 
 // New returns a node; Run starts it.
@@ -99,7 +107,8 @@ func New(opt Options, parts Parts) *Node {
 		log = slog.Default()
 	}
 	log = log.With("node", opt.ID)
-	return &Node{opt: opt, parts: parts, log: log, started: time.Now()}
+	return &Node{opt: opt, parts: parts, log: log, started: time.Now(), m: parts.Metrics,
+		beatNow: make(chan struct{}, 1)}
 }
 
 // Run runs the node until ctx ends, then stops it gracefully: the master
@@ -137,6 +146,9 @@ func (n *Node) Run(ctx context.Context) error {
 	beatWG.Wait()
 	return nil
 }
+
+// backend names the queue backend for metrics.
+func (n *Node) backend() string { return n.opt.Backend }
 
 // drain waits for the workers, cancelling their handlers after the drain
 // timeout.

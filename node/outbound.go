@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat"
+	"github.com/herald-chatops/herald/http/metrics"
 	"github.com/herald-chatops/herald/queue"
 )
 
@@ -117,6 +118,7 @@ func (n *Node) claim(ctx context.Context, r *masterRole, d *queue.Delivery, a ch
 		return false
 	case !first:
 		n.log.Debug("duplicate action dropped", "msg_id", a.ID)
+		n.m.ActionPerformed(string(a.Kind), metrics.ActionDuplicate)
 		n.finish(settle, d, nil)
 		return false
 	}
@@ -131,22 +133,25 @@ func (n *Node) performClaimed(ctx context.Context, r *masterRole, ds []*queue.De
 	a chat.Action) {
 	settle := context.WithoutCancel(ctx)
 	err := r.adapter.Perform(ctx, a)
+	outcome := metrics.ActionSent
 	switch {
 	case err == nil:
 		n.log.Debug("action performed", "msg_id", a.ID, "kind", a.Kind, "term", r.term)
 	case errors.Is(err, chat.ErrUnsupported):
 		n.log.Warn("action not supported by adapter", "msg_id", a.ID, "kind", a.Kind,
 			"adapter", r.adapter.Name())
-		err = nil
+		outcome, err = metrics.ActionUnsupported, nil
 	case errors.Is(err, chat.ErrNotConnected), ctx.Err() != nil:
 		for _, d := range ds {
 			n.unclaim(settle, d.Envelope.ID)
 			n.release(settle, d)
 		}
+		n.m.ActionPerformed(string(a.Kind), metrics.ActionReleased)
 		return
 	default:
-		err = fmt.Errorf("perform %s: %w", a.Kind, err)
+		outcome, err = metrics.ActionFailed, fmt.Errorf("perform %s: %w", a.Kind, err)
 	}
+	n.m.ActionPerformed(string(a.Kind), outcome)
 	for _, d := range ds {
 		n.finish(settle, d, err)
 	}

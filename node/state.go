@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat/builtin"
+	"github.com/herald-chatops/herald/election"
 	heraldhttp "github.com/herald-chatops/herald/http"
 	"github.com/herald-chatops/herald/queue"
 )
@@ -13,17 +14,45 @@ import (
 // maxChanges is how many master changes a node remembers for status.
 const maxChanges = 20
 
-func (n *Node) recordChange(term uint64, event, reason string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.changes = append(n.changes, MasterChange{Time: time.Now().UTC(), Term: term,
-		Master: n.opt.ID, Event: event, Reason: reason})
+// recordChange remembers one master change for the status page. n.mu
+// must be held.
+func (n *Node) recordChange(c heraldhttp.MasterChange) {
+	n.changes = append(n.changes, c)
 	if len(n.changes) > maxChanges {
 		n.changes = n.changes[len(n.changes)-maxChanges:]
 	}
 }
 
+// roleEnded records the end of this node's own term and why.
+func (n *Node) roleEnded(term uint64, reason string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.recordChange(heraldhttp.MasterChange{Time: time.Now().UTC(), Term: term,
+		Master: n.opt.ID, Event: "ended", Reason: reason})
+}
+
+// observe records a change of master or term as this node sees it, its
+// own terms and other nodes' alike.
+func (n *Node) observe(st election.State) {
+	n.m.SetMaster(st.Leader, st.Term)
+	now := masterSeen{master: st.Master, term: st.Term}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if now == n.seen {
+		return
+	}
+	n.seen, n.seenTime = now, time.Now().UTC()
+	n.m.MasterChanged(n.seenTime)
+	event := "started"
+	if st.Master == "" {
+		event = "no master"
+	}
+	n.recordChange(heraldhttp.MasterChange{Time: n.seenTime, Term: st.Term,
+		Master: st.Master, Event: event})
+}
+
 func (n *Node) setChatUp(up bool) {
+	n.m.SetChatConnected(up)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.chatUp = up
@@ -33,7 +62,12 @@ func (n *Node) setChatUp(up bool) {
 func (n *Node) Status(ctx context.Context) (heraldhttp.Status, error) {
 	st := n.parts.Elector.State()
 	s := heraldhttp.Status{Node: n.opt.ID, Version: n.opt.Version, Master: st.Master,
-		Term: st.Term}
+		Term: st.Term, Started: n.started, IsMaster: st.Leader}
+	n.mu.Lock()
+	s.ChatConnected = n.chatUp
+	s.MasterSince = n.seenTime
+	s.Changes = append([]heraldhttp.MasterChange(nil), n.changes...)
+	n.mu.Unlock()
 	var err error
 	if s.Nodes, err = n.parts.Queue.Nodes(ctx); err != nil {
 		return s, fmt.Errorf("status: nodes: %w", err)

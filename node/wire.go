@@ -20,6 +20,7 @@ import (
 	"github.com/herald-chatops/herald/election/redislock"
 	heraldhttp "github.com/herald-chatops/herald/http"
 	"github.com/herald-chatops/herald/http/github"
+	"github.com/herald-chatops/herald/http/metrics"
 	"github.com/herald-chatops/herald/queue"
 	"github.com/herald-chatops/herald/queue/redisq"
 )
@@ -117,16 +118,18 @@ func (b *builder) build() (*Node, *heraldhttp.Server, error) {
 	if router == nil {
 		router = chat.NewRouter()
 	}
+	m := metrics.New(b.env.Version)
 	opt := Options{ID: b.cfg.Node.ID, Version: b.env.Version, Addr: b.cfg.HTTP.Addr,
+		Backend:         b.cfg.Cluster.Mode,
 		ChatConcurrency: b.cfg.Worker.ChatConcurrency, JobConcurrency: b.cfg.Worker.JobConcurrency,
 		Queue: b.cfg.Queue, MaxLines: b.cfg.Chat.MaxLines, DrainTimeout: 10 * time.Second}
-	parts := Parts{Queue: q, Elector: el, Router: router, Log: b.log,
+	parts := Parts{Queue: q, Elector: el, Router: router, Log: b.log, Metrics: m,
 		NewAdapter: b.adapterFactory(), Jobs: b.jobs()}
 	n := New(opt, parts)
 	if err := b.routes(router, n); err != nil {
 		return nil, nil, err
 	}
-	srv, err := heraldhttp.NewServer(b.cfg.HTTP, b.httpDeps(n, q, el), b.log)
+	srv, err := heraldhttp.NewServer(b.cfg.HTTP, b.httpDeps(n, q, el, m), b.log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,12 +206,15 @@ func (b *builder) routes(r *chat.Router, n *Node) error {
 }
 
 // httpDeps connects the HTTP surface to the node.
-func (b *builder) httpDeps(n *Node, q queue.Queue, el election.Elector) heraldhttp.Deps {
+func (b *builder) httpDeps(n *Node, q queue.Queue, el election.Elector,
+	m *metrics.Metrics) heraldhttp.Deps {
 	return heraldhttp.Deps{
 		Queue:       q,
 		Status:      n.Status,
 		StepDown:    el.StepDown,
 		DeadLetters: q,
 		Sources:     b.sources(),
+		Metrics:     m.Handler(),
+		WebhookSeen: m.WebhookReceived,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat"
+	"github.com/herald-chatops/herald/http/metrics"
 	"github.com/herald-chatops/herald/queue"
 )
 
@@ -56,32 +57,41 @@ func (n *Node) consume(stop, work context.Context, list string,
 		}
 		if err != nil {
 			n.log.Warn("pop failed", "queue", list, "err", err)
+			n.m.BackendError(n.backend(), "pop")
 			sleepCtx(stop, time.Second)
 			continue
 		}
-		n.finish(work, d, handle(work, d.Envelope))
+		start := time.Now()
+		outcome := n.finish(work, d, handle(work, d.Envelope))
+		n.m.Handled(list, outcome, time.Since(start))
 	}
 }
 
-// finish acknowledges a handled delivery or hands it back for a retry.
-func (n *Node) finish(ctx context.Context, d *queue.Delivery, herr error) {
+// finish acknowledges a handled delivery or hands it back for a retry,
+// and returns the outcome for the metrics.
+func (n *Node) finish(ctx context.Context, d *queue.Delivery, herr error) string {
 	q := n.parts.Queue
 	if herr == nil {
 		if err := q.Ack(ctx, d); err != nil {
 			n.log.Warn("ack failed", "queue", d.List, "msg_id", d.Envelope.ID, "err", err)
+			n.m.BackendError(n.backend(), "ack")
 		}
-		return
+		return metrics.OutcomeOK
 	}
 	dead, err := q.Retry(ctx, d, herr)
 	switch {
 	case err != nil:
 		n.log.Warn("retry failed", "queue", d.List, "msg_id", d.Envelope.ID, "err", err)
+		n.m.BackendError(n.backend(), "retry")
 	case dead:
 		n.log.Warn("dead letter", "queue", d.List, "msg_id", d.Envelope.ID, "err", herr)
+		n.m.DeadLetters(1)
+		return metrics.OutcomeDead
 	default:
 		n.log.Info("handler failed, will retry", "queue", d.List, "msg_id", d.Envelope.ID,
 			"attempts", d.Envelope.Attempts+1, "err", herr)
 	}
+	return metrics.OutcomeRetry
 }
 
 // handleMessage runs the router on one chat message and queues the
@@ -161,12 +171,26 @@ func (n *Node) heartbeat(ctx context.Context) {
 		if err := n.parts.Queue.Heartbeat(ctx, info, n.opt.Queue.NodeTTL); err != nil &&
 			ctx.Err() == nil {
 			n.log.Warn("heartbeat failed", "err", err)
+			n.m.BackendError(n.backend(), "heartbeat")
+		}
+		if depths, err := n.parts.Queue.Depths(ctx); err == nil {
+			n.m.SetDepths(depths)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.beatNow:
 		}
+	}
+}
+
+// nudgeHeartbeat makes the next heartbeat happen now, so that other nodes
+// see a role change at once.
+func (n *Node) nudgeHeartbeat() {
+	select {
+	case n.beatNow <- struct{}{}:
+	default:
 	}
 }
 
@@ -183,6 +207,7 @@ func (n *Node) reap(ctx context.Context) {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			n.log.Warn("reap failed", "err", err)
+			n.m.BackendError(n.backend(), "reap")
 		case moved > 0:
 			n.log.Info("returned leases of dead nodes", "count", moved)
 		}
