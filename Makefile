@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: build run test test-deps test-short bench lint chaos clean
+.PHONY: build run test test-deps test-short bench lint chaos screenshot clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/herald
@@ -45,6 +45,12 @@ lint:
 		echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+# Starts a three-node cluster (Redis, ngircd) and saves a picture of a
+# node's status page to status.png.
+screenshot: test-deps build
+	HERALD_BIN=$(CURDIR)/$(BIN) HERALD_SCREENSHOT=$(CURDIR)/status.png \
+		$(GO) test ./node -run TestE2EStatusPageInBrowser -count=1 -v | grep -E 'saved|ok|FAIL'
 
 clean:
 	rm -rf bin .herald
