@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,8 @@ type cluster struct {
 	book   *clustertest.LogBook
 	nodes  []*clustertest.Proc
 	person *ircdtest.Client
+	redis  *redistest.Server
+	ircd   *ircdtest.Server
 }
 
 // startCluster starts everything and waits until the bot is in the room
@@ -74,7 +77,7 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster {
 	t.Helper()
 	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{Penalties: false})
-	c := &cluster{t: t, book: &clustertest.LogBook{}}
+	c := &cluster{t: t, book: &clustertest.LogBook{}, redis: rds, ircd: ircd}
 
 	// The person joins first, so that it sees the bot's JOIN.
 	c.person = ircdtest.Dial(t, ircd.Addr, personNick)
@@ -165,6 +168,21 @@ func (c *cluster) memory() (rss, peak []float64) {
 		rss, peak = append(rss, r), append(peak, h)
 	}
 	return rss, peak
+}
+
+// pids names the processes of the run whose CPU time is measured: the
+// nodes, Redis, ngircd and this test process (the person and the pings).
+func (c *cluster) pids() map[string]int {
+	out := map[string]int{"ngircd": c.ircd.Pid(), "bench": os.Getpid()}
+	for _, p := range c.nodes {
+		out[p.ID] = p.Pid()
+	}
+	if pid, err := redisPid(c.redis.Addr); err == nil {
+		out["redis"] = pid
+	} else {
+		c.t.Logf("redis cpu not measured: %v", err)
+	}
+	return out
 }
 
 // isBotJoin matches the bot (under any of its nicks) joining the room.

@@ -40,6 +40,11 @@ type harnessResult struct {
 	Chat           chatResult            `json:"webhook_to_chat"`
 	PingIdle       pingResult            `json:"ping_idle"`
 	PingFlooded    pingResult            `json:"ping_flooded"`
+	// CPUCores is how many cores each process used while wrk ran: the
+	// nodes by id, redis, ngircd, wrk, bench (this test process: the
+	// person and its pings), the whole machine, and others (the machine
+	// beyond those, such as other work on it).
+	CPUCores map[string]float64 `json:"cpu_cores_during_load"`
 	// PingP99Ratio is the flooded ping p99 over the idle one; DESIGN.md's
 	// target is at most 2.
 	PingP99Ratio float64 `json:"ping_p99_flooded_over_idle"`
@@ -80,7 +85,7 @@ func TestHarness(t *testing.T) {
 	// Saturate the intake while the person keeps pinging.
 	res.LoadAvg["before_load"] = loadAvg()
 	f := c.flood(s, every)
-	res.Intake, res.PingFlooded = f.intake, f.pings
+	res.Intake, res.PingFlooded, res.CPUCores = f.intake, f.pings, f.cpu
 	res.LoadAvg["end_of_load"] = loadAvg()
 
 	// Wait until chat has accounted for every accepted webhook.
@@ -106,12 +111,14 @@ type floodResult struct {
 	pings      pingResult
 	start, end time.Time
 	backlog    map[string]int64
+	cpu        map[string]float64
 }
 
 // flood runs wrk against every node while the person pings every
 // interval, and returns when both are done.
 func (c *cluster) flood(s settings, every time.Duration) floodResult {
 	c.t.Helper()
+	meter := newCPUMeter(c.pids())
 	f := floodResult{start: time.Now()}
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -121,8 +128,9 @@ func (c *cluster) flood(s settings, every time.Duration) floodResult {
 		time.Sleep(floodWarmup) // pacing: the first ping meets a saturated intake
 		f.pings = c.pingSeries(s.Pings, every, f.start.Add(s.Duration-time.Second))
 	}()
-	f.intake = runWrk(c.t, c.addrs(), s.Conns, s.Duration)
-	f.end = time.Now()
+	intake, wrkCPU := runWrk(c.t, c.addrs(), s.Conns, s.Duration)
+	f.intake, f.end = intake, time.Now()
+	f.cpu = meter.cores(map[string]time.Duration{"wrk": wrkCPU})
 	if st, err := c.nodes[0].Status(); err == nil {
 		f.backlog = st.Queues
 	}

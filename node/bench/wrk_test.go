@@ -76,8 +76,9 @@ type wrkReport struct {
 func wrkThreads(nodes int) int { return max(nodes, 2) }
 
 // runWrk posts the push payload to addrs for d over conns connections
-// and returns what wrk measured.
-func runWrk(t *testing.T, addrs []string, conns int, d time.Duration) intakeResult {
+// and returns what wrk measured and the CPU time wrk used.
+func runWrk(t *testing.T, addrs []string, conns int,
+	d time.Duration) (intakeResult, time.Duration) {
 	t.Helper()
 	bin, err := exec.LookPath("wrk")
 	if err != nil {
@@ -91,11 +92,12 @@ func runWrk(t *testing.T, addrs []string, conns int, d time.Duration) intakeResu
 	t.Logf("wrk:\n%s", out.String())
 	rep := parseWrk(t, out.String())
 	conns = conns / threads * threads // wrk gives each thread the same share
-	return intakeResult{Threads: threads, Connections: conns,
+	res := intakeResult{Threads: threads, Connections: conns,
 		DurationS: round3(float64(rep.DurationUS) / 1e6), Requests: rep.Requests,
 		RequestsPerS: round3(float64(rep.Requests) / (float64(rep.DurationUS) / 1e6)),
 		Accepted:     rep.Requests - rep.Not202, Not202: rep.Not202, Sent: rep.Sent,
 		SocketErrors: socketErrors(rep.Errors), Latency: latencyOf(rep.LatencyUS)}
+	return res, processCPU(cmd)
 }
 
 // wrkCommand builds the wrk process; it is killed if the test binary
