@@ -96,9 +96,10 @@ func TestPrivateReplyGoesToSender(t *testing.T) {
 
 func TestAddRefusesBadRoutes(t *testing.T) {
 	r := newRouter(t)
+	nop := func(context.Context, *chat.Request) error { return nil }
 	bad := []chat.Route{
-		{Name: "x", Pattern: `(`, Handler: func(context.Context, *chat.Request) error { return nil }},
-		{Name: "hello", Pattern: `x`, Handler: func(context.Context, *chat.Request) error { return nil }},
+		{Name: "x", Pattern: `(`, Handler: nop},
+		{Name: "hello", Pattern: `x`, Handler: nop},
 		{Name: "nohandler", Pattern: `x`},
 	}
 	for _, rt := range bad {

@@ -129,3 +129,13 @@ func (b *Bus) pushActions(ctx context.Context, ev Event, hook string, acts []cha
 	chat.StampIDs(prefix, acts)
 	return b.push(ctx, acts)
 }
+
+// Deliver calls ev's hooks now, on the caller's goroutine, as Run would,
+// and returns when they are done. It is for tests (see package chattest);
+// the node uses Emit.
+func (b *Bus) Deliver(ctx context.Context, ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	b.deliver(ctx, ev)
+}

@@ -32,7 +32,9 @@ func TestValidate(t *testing.T) {
 			"chat.commands[1].exec[0] must name a program"},
 		{"bad url", func(c *external.Command) { c.Exec, c.HTTP = nil, "ftp://x/y" },
 			`chat.commands[1].http ("ftp://x/y") must be an http or https URL`},
-		{"short secret", func(c *external.Command) { c.Exec, c.HTTP, c.Secret = nil, "http://x", "s" },
+		{"short secret", func(c *external.Command) {
+			c.Exec, c.HTTP, c.Secret = nil, "http://x", "s"
+		},
 			"chat.commands[1].secret must be at least 16"},
 		{"secret on exec", func(c *external.Command) { c.Secret = "0123456789abcdef" },
 			"chat.commands[1].secret is for http commands only"},

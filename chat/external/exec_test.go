@@ -174,7 +174,8 @@ func TestExecCancelled(t *testing.T) {
 func TestRegisterMissingProgram(t *testing.T) {
 	err := external.Register(chat.NewRouter(), external.Commands{{Name: "x", Pattern: "x",
 		Exec: []string{"no-such-program-herald"}}}, external.Options{})
-	if err == nil || !strings.Contains(err.Error(), `chat.commands[0].exec[0] ("no-such-program-herald")`) {
+	want := `chat.commands[0].exec[0] ("no-such-program-herald")`
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -77,7 +77,8 @@ func TestParseCron(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "* * *", "@every 5m", "0 25 * * *", "CRON_TZ=Nowhere/X 0 * * * *"} {
+	bad := []string{"", "* * *", "@every 5m", "0 25 * * *", "CRON_TZ=Nowhere/X 0 * * * *"}
+	for _, bad := range bad {
 		if _, err := timer.ParseCron(bad); err == nil {
 			t.Errorf("ParseCron(%q) accepted", bad)
 		}

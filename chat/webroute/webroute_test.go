@@ -49,7 +49,8 @@ func newServer(t *testing.T, out *outbound) *httptest.Server {
 		{"deploy", "POST", "/start/{env}", func(_ context.Context, r *webroute.Request) (
 			webroute.Response, error) {
 			r.Send("#ops", "deploying "+r.HTTP.PathValue("env")+": "+string(r.Body))
-			return webroute.JSON(http.StatusAccepted, map[string]string{"env": r.HTTP.PathValue("env")})
+			env := r.HTTP.PathValue("env")
+			return webroute.JSON(http.StatusAccepted, map[string]string{"env": env})
 		}},
 		{"deploy", "GET", "/status", func(context.Context, *webroute.Request) (
 			webroute.Response, error) {
