@@ -131,6 +131,13 @@ func (c *cluster) flood(s settings, every time.Duration) floodResult {
 	intake, wrkCPU := runWrk(c.t, c.addrs(), s.Conns, s.Duration)
 	f.intake, f.end = intake, time.Now()
 	f.cpu = meter.cores(map[string]time.Duration{"wrk": wrkCPU})
+	var nodeCores float64
+	for _, p := range c.nodes {
+		nodeCores += f.cpu[p.ID]
+	}
+	if nodeCores > 0 {
+		f.intake.RequestsPerNodeCPUS = round3(f.intake.RequestsPerS / nodeCores)
+	}
 	if st, err := c.nodes[0].Status(); err == nil {
 		f.backlog = st.Queues
 	}

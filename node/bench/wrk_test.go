@@ -37,6 +37,9 @@ type intakeResult struct {
 	DurationS    float64 `json:"duration_s"`
 	Requests     int64   `json:"requests"`
 	RequestsPerS float64 `json:"requests_per_s"`
+	// RequestsPerNodeCPUS is RequestsPerS over the cores the nodes used
+	// meanwhile: a figure less swayed by other work on the machine.
+	RequestsPerNodeCPUS float64 `json:"requests_per_node_cpu_s"`
 	// Accepted is the number of 202 answers: webhooks kept as jobs.
 	Accepted int64 `json:"accepted_202"`
 	// Not202 counts every other answer; wrk's own "status" error counts
