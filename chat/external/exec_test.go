@@ -179,3 +179,19 @@ func TestRegisterMissingProgram(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestKarmaExample runs the external command shown in the handler guide.
+func TestKarmaExample(t *testing.T) {
+	prog, err := filepath.Abs(filepath.Join("testdata", "karma.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := register(t, external.Commands{{Name: "karma", Pattern: `^(?P<name>\w+)\+\+$`,
+		Help: "NAME++ - gives NAME a point", Exec: []string{prog, t.TempDir()}}})
+	for _, want := range []string{"bob has 1 points", "bob has 2 points"} {
+		acts, err := r.Dispatch(context.Background(), say("bob++"))
+		if err != nil || !reflect.DeepEqual(replies(acts), []string{want}) {
+			t.Fatalf("got %q, %v; want %q", replies(acts), err, want)
+		}
+	}
+}
