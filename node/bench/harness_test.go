@@ -131,18 +131,25 @@ func (c *cluster) flood(s settings, every time.Duration) floodResult {
 	intake, wrkCPU := runWrk(c.t, c.addrs(), s.Conns, s.Duration)
 	f.intake, f.end = intake, time.Now()
 	f.cpu = meter.cores(map[string]time.Duration{"wrk": wrkCPU})
-	var nodeCores float64
-	for _, p := range c.nodes {
-		nodeCores += f.cpu[p.ID]
-	}
-	if nodeCores > 0 {
-		f.intake.RequestsPerNodeCPUS = round3(f.intake.RequestsPerS / nodeCores)
-	}
+	f.intake.RequestsPerNodeCPUS = c.perNodeCore(f.intake.RequestsPerS, f.cpu)
 	if st, err := c.nodes[0].Status(); err == nil {
 		f.backlog = st.Queues
 	}
 	wg.Wait()
 	return f
+}
+
+// perNodeCore divides rate by the cores the nodes used, as cpu gives
+// them; zero when unknown.
+func (c *cluster) perNodeCore(rate float64, cpu map[string]float64) float64 {
+	var cores float64
+	for _, p := range c.nodes {
+		cores += cpu[p.ID]
+	}
+	if cores == 0 {
+		return 0
+	}
+	return round3(rate / cores)
 }
 
 // newSetup describes the run's setup.
