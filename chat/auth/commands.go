@@ -77,6 +77,12 @@ func (a *Authorizer) listCmd(ctx context.Context, req *chat.Request) error {
 	if want := strings.ToLower(req.Match[1]); want != "" {
 		groups = map[string][]string{want: groups[want]}
 	}
+	req.Reply(groupLines(groups)...)
+	return nil
+}
+
+// groupLines writes one line per group, sorted, or says there are none.
+func groupLines(groups map[string][]string) []string {
 	names := make([]string, 0, len(groups))
 	for g := range groups {
 		names = append(names, g)
@@ -93,6 +99,5 @@ func (a *Authorizer) listCmd(ctx context.Context, req *chat.Request) error {
 	if len(lines) == 0 {
 		lines = []string{"no groups"}
 	}
-	req.Reply(lines...)
-	return nil
+	return lines
 }

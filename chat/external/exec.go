@@ -83,20 +83,13 @@ func (r *execRunner) handle(ctx context.Context, req *chat.Request) error {
 	return nil
 }
 
-// run starts the program in a process group of its own, feeds it in and
-// returns its stdout. Past the timeout the whole group is killed.
+// run runs the program on in and returns its stdout. Past the timeout
+// the whole process group is killed.
 func (r *execRunner) run(ctx context.Context, in []byte, msgID string) (string, error) {
 	tctx, cancel := context.WithTimeout(ctx, r.c.timeout())
 	defer cancel()
-	cmd := exec.CommandContext(tctx, r.path, r.c.Exec[1:]...)
-	cmd.Env = r.env
-	cmd.Stdin = bytes.NewReader(in)
 	stdout, stderr := &capped{max: maxOutput}, &capped{max: maxLogged}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-
+	cmd := r.command(tctx, in, stdout, stderr)
 	start := time.Now()
 	err := cmd.Run()
 	log := r.log.With("command", r.c.Name, "msg_id", msgID, "took", time.Since(start))
@@ -115,4 +108,19 @@ func (r *execRunner) run(ctx context.Context, in []byte, msgID string) (string, 
 	}
 	log.Debug("command ran", "stdout_cut", stdout.cut)
 	return string(stdout.b), nil
+}
+
+// command prepares the program with in on stdin, in a process group of
+// its own that is killed whole when ctx ends.
+func (r *execRunner) command(ctx context.Context, in []byte, stdout, stderr *capped) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, r.path, r.c.Exec[1:]...)
+	cmd.Env = r.env
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// Output pipes a killed program's orphans still hold are closed after
+	// this, so that Run returns.
+	cmd.WaitDelay = time.Second
+	return cmd
 }

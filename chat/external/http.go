@@ -68,17 +68,9 @@ func (r *httpRunner) handle(ctx context.Context, req *chat.Request) error {
 func (r *httpRunner) call(ctx context.Context, in []byte) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.c.timeout())
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, r.c.HTTP, bytes.NewReader(in))
+	hr, err := r.request(ctx, in)
 	if err != nil {
 		return nil, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("User-Agent", "Herald")
-	hr.Header.Set("X-Herald-Command", r.c.Name)
-	if r.c.Secret != "" {
-		mac := hmac.New(sha256.New, []byte(r.c.Secret))
-		mac.Write(in)
-		hr.Header.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	}
 	resp, err := r.client.Do(hr)
 	if err != nil {
@@ -93,6 +85,23 @@ func (r *httpRunner) call(ctx context.Context, in []byte) ([]string, error) {
 		return nil, fmt.Errorf("%w: %s", ErrStatus, resp.Status)
 	}
 	return answerLines(resp.Header.Get("Content-Type"), body)
+}
+
+// request builds the POST of in, signed when a secret is set.
+func (r *httpRunner) request(ctx context.Context, in []byte) (*http.Request, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, r.c.HTTP, bytes.NewReader(in))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("User-Agent", "Herald")
+	hr.Header.Set("X-Herald-Command", r.c.Name)
+	if r.c.Secret != "" {
+		mac := hmac.New(sha256.New, []byte(r.c.Secret))
+		mac.Write(in)
+		hr.Header.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	return hr, nil
 }
 
 // answerLines reads the reply lines from a JSON or text answer.

@@ -98,6 +98,24 @@ func New(r *chat.Router, s Settings, b Backends) (*Kit, error) {
 	if err := s.Ignore.Validate(); err != nil {
 		return nil, err
 	}
+	k, err := newParts(r, s, b)
+	if err != nil {
+		return nil, err
+	}
+
+	// The built-ins go first, so that a handler cannot take their names.
+	if err := auth.Register(r, k.Auth); err != nil {
+		return nil, err
+	}
+	ignore := receive.Ignore(s.Ignore, s.Nicks...)
+	if err := k.Receive.Add(receive.IgnoreHookName, ignore); err != nil {
+		return nil, err
+	}
+	return k, external.Register(r, s.Commands, external.Options{Log: b.Log})
+}
+
+// newParts makes the parts that check their own settings.
+func newParts(r *chat.Router, s Settings, b Backends) (*Kit, error) {
 	k := &Kit{Router: r, Store: b.Store, Receive: receive.NewBallot(b.Log),
 		Timers: timer.NewScheduler(b.Store, b.Claims, timer.PushFunc(b.Push), b.Log)}
 	var err error
@@ -111,14 +129,7 @@ func New(r *chat.Router, s Settings, b Backends) (*Kit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.Register(r, k.Auth); err != nil {
-		return nil, err
-	}
-	ignore := receive.Ignore(s.Ignore, s.Nicks...)
-	if err := k.Receive.Add(receive.IgnoreHookName, ignore); err != nil {
-		return nil, err
-	}
-	return k, external.Register(r, s.Commands, external.Options{Log: b.Log})
+	return k, nil
 }
 
 // Scope returns the store namespace of a handler.
