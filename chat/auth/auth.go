@@ -73,8 +73,6 @@ func New(cfg Config, s store.Store) (*Authorizer, error) {
 // so the user id is everything after the second one.
 func memberKey(group, user string) string { return "member:" + group + ":" + user }
 
-func groupPrefix(group string) string { return "member:" + group + ":" }
-
 // norm lowers and checks a user id and a group name.
 func norm(user, group string) (string, string, error) {
 	user, group = strings.ToLower(user), strings.ToLower(group)
