@@ -3,6 +3,7 @@ package builtin_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/herald-chatops/herald/chat/builtin"
 	"github.com/herald-chatops/herald/chat/chattest"
@@ -33,4 +34,15 @@ func TestNotes(t *testing.T) {
 		{Name: "too long", User: "c", Text: "herald: note k " + strings.Repeat("x", 2001),
 			Want: []string{"reply #test c: too long: a key holds 512 bytes and a note 2000"}},
 	})
+}
+
+func TestTestTimer(t *testing.T) {
+	bot := chattest.New(t)
+	if err := builtin.RegisterTestTimer(bot.Kit, "#ops", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := bot.Tick(builtin.TestTimerName)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "send #ops: tick ") {
+		t.Fatalf("tick = %q", got)
+	}
 }
