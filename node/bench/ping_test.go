@@ -37,9 +37,10 @@ func (c *cluster) ping(within time.Duration) (time.Duration, bool) {
 	return time.Since(start), ok
 }
 
-// pingSeries sends n pings, one every interval (or at once when the last
-// took longer), each after the previous pong. Pings not started by until
-// are skipped; a zero until never skips.
+// pingSeries sends n pings, one every interval, each after the previous
+// pong; after a pong later than the interval the next ping goes at once
+// and the pacing starts again from there. Pings not started by until are
+// skipped; a zero until never skips.
 func (c *cluster) pingSeries(n int, every time.Duration, until time.Time) pingResult {
 	res := pingResult{IntervalMS: ms(every)}
 	var rtts []time.Duration
@@ -53,6 +54,7 @@ func (c *cluster) pingSeries(n int, every time.Duration, until time.Time) pingRe
 		next = next.Add(every)
 		res.Sent++
 		rtt, ok := c.ping(pingTimeout)
+		next = later(next, time.Now())
 		if !ok {
 			res.Timeouts++
 			c.person.WaitFor(pingTimeout, isPong)
@@ -63,6 +65,14 @@ func (c *cluster) pingSeries(n int, every time.Duration, until time.Time) pingRe
 	res.Answered = len(rtts)
 	res.summarize(rtts)
 	return res
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // summarize fills in the percentiles of rtts.
