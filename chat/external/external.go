@@ -13,7 +13,7 @@
 //
 //   - exec: the program runs without a shell, with the configured
 //     arguments only; the input comes on stdin. Each line on stdout is
-//     replied. Stderr is logged, cut to a few hundred bytes. A non-zero
+//     replied (the first 64 KiB). Stderr is logged, cut to 512 bytes. A non-zero
 //     exit or a run past the timeout (which kills the program's whole
 //     process group) is a failure. The environment holds only PATH, HOME,
 //     LANG, LC_ALL, TZ, TMPDIR and HERALD_COMMAND: none of Herald's
