@@ -34,7 +34,7 @@ func NewClient(addrs []string, secret string) (*Client, error) {
 		}
 	}
 	key := []byte(secret)
-	return &Client{addrs: addrs, fwd: newForwarder(func(ctx context.Context,
+	return &Client{addrs: addrs, fwd: newForwarder(ioTimeout, func(ctx context.Context,
 		addr string) (net.Conn, error) {
 		return dialRPC(ctx, addr, key)
 	})}, nil

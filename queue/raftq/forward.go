@@ -16,15 +16,24 @@ const maxIdle = 8
 // time travels on a connection.
 type forwarder struct {
 	dial func(ctx context.Context, addr string) (net.Conn, error)
+	// timeout bounds a request beyond its own wait. A retry of a request
+	// that timed out is safe (it is applied once), so it can be short.
+	timeout time.Duration
 
 	mu     sync.Mutex
 	idle   map[string][]net.Conn
 	closed bool
 }
 
-// newForwarder returns a forwarder that opens connections with dial.
-func newForwarder(dial func(ctx context.Context, addr string) (net.Conn, error)) *forwarder {
-	return &forwarder{dial: dial, idle: map[string][]net.Conn{}}
+// dialTimeout bounds opening a forwarding connection, so an address
+// that does not answer at all is given up soon.
+const dialTimeout = 2 * time.Second
+
+// newForwarder returns a forwarder that opens connections with dial and
+// gives a request timeout beyond its wait.
+func newForwarder(timeout time.Duration,
+	dial func(ctx context.Context, addr string) (net.Conn, error)) *forwarder {
+	return &forwarder{dial: dial, timeout: timeout, idle: map[string][]net.Conn{}}
 }
 
 // call sends c to addr and returns the answer. An error means the answer
@@ -34,7 +43,7 @@ func (f *forwarder) call(ctx context.Context, addr string, c *op) (response, err
 	if err != nil {
 		return response{}, err
 	}
-	res, err := roundTrip(ctx, conn, c)
+	res, err := roundTrip(ctx, conn, c, f.timeout)
 	if err != nil {
 		_ = conn.Close()
 		return response{}, err
@@ -43,9 +52,11 @@ func (f *forwarder) call(ctx context.Context, addr string, c *op) (response, err
 	return res, nil
 }
 
-// roundTrip writes c and reads the answer, giving up when ctx ends.
-func roundTrip(ctx context.Context, conn net.Conn, c *op) (response, error) {
-	deadline := time.Now().Add(ioTimeout + max(c.Wait, 0))
+// roundTrip writes c and reads the answer, giving up when ctx ends or
+// after timeout beyond the request's wait.
+func roundTrip(ctx context.Context, conn net.Conn, c *op,
+	timeout time.Duration) (response, error) {
+	deadline := time.Now().Add(timeout + max(c.Wait, 0))
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -79,6 +90,8 @@ func (f *forwarder) get(ctx context.Context, addr string) (net.Conn, error) {
 		return conn, nil
 	}
 	f.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
 	return f.dial(ctx, addr)
 }
 

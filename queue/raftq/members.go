@@ -37,7 +37,7 @@ func (n *Node) Members(ctx context.Context) ([]Member, error) {
 // membersResponse reads the configuration.
 func (n *Node) membersResponse() response {
 	f := n.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
+	if err := n.wait(f); err != nil {
 		return response{Code: codeError, Msg: err.Error()}
 	}
 	leader, _ := n.Leader()
@@ -97,7 +97,7 @@ func (n *Node) member(ctx context.Context, what string, c *op) error {
 
 // changeMembers waits for a membership change on the leader.
 func (n *Node) changeMembers(f raft.IndexFuture) response {
-	if err := f.Error(); err != nil {
+	if err := n.wait(f); err != nil {
 		return n.raftFailure(err)
 	}
 	return response{}

@@ -20,8 +20,7 @@ import (
 
 // Tuning that is not configuration.
 const (
-	// ioTimeout bounds one raft RPC and one forwarded request beyond its
-	// own wait.
+	// ioTimeout bounds one raft RPC, and a request of a Client.
 	ioTimeout = 10 * time.Second
 	// enqueueTimeout bounds handing an entry to raft on the leader.
 	enqueueTimeout = 5 * time.Second
@@ -52,11 +51,14 @@ type Node struct {
 	obsCh  chan raft.Observation
 	change *signal
 
-	stop   context.CancelFunc
-	done   chan struct{}
-	closed atomic.Bool
-	once   sync.Once
-	wg     sync.WaitGroup
+	stop context.CancelFunc
+	done chan struct{}
+	// raftDone is closed once raft has shut down: a future still
+	// unanswered then never will be.
+	raftDone chan struct{}
+	closed   atomic.Bool
+	once     sync.Once
+	wg       sync.WaitGroup
 }
 
 // Open starts this node's raft member from cfg. On a node with no state
@@ -73,7 +75,8 @@ func Open(cfg Config, log *slog.Logger) (*Node, error) {
 		log = slog.Default()
 	}
 	n := &Node{cfg: cfg, self: self, log: log.With("node", self.ID),
-		fsm: newFSM(), change: newSignal(), done: make(chan struct{})}
+		fsm: newFSM(), change: newSignal(), done: make(chan struct{}),
+		raftDone: make(chan struct{})}
 	if err := n.start(peers); err != nil {
 		n.closeAll()
 		return nil, fmt.Errorf("raftq: open: %w", err)
@@ -99,7 +102,8 @@ func (n *Node) start(peers []Peer) error {
 	}
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: raftLayer{n.mux}, MaxPool: 3, Timeout: ioTimeout, Logger: hcl})
-	n.fwd = newForwarder(func(ctx context.Context, addr string) (net.Conn, error) {
+	n.fwd = newForwarder(n.forwardTimeout(), func(ctx context.Context,
+		addr string) (net.Conn, error) {
 		return n.mux.dial(ctx, addr, kindRPC)
 	})
 
@@ -133,6 +137,14 @@ func (n *Node) openStores(hcl *hclogger) (raft.SnapshotStore, error) {
 		return nil, fmt.Errorf("snapshot store: %w", err)
 	}
 	return snaps, nil
+}
+
+// forwardTimeout is how long a follower waits for the leader's answer
+// beyond a request's own wait before it tries again: a leader that is
+// reachable answers within its lease (it steps down after that without a
+// quorum), so twice the election round is ample, at least a second.
+func (n *Node) forwardTimeout() time.Duration {
+	return max(2*(n.cfg.HeartbeatTimeout+n.cfg.ElectionTimeout), time.Second)
 }
 
 // raftConfig turns Config into raft's.
@@ -251,6 +263,7 @@ func (n *Node) closeAll() error {
 	if n.raft != nil {
 		errs = append(errs, n.raft.Shutdown().Error())
 	}
+	close(n.raftDone)
 	if n.trans != nil {
 		errs = append(errs, n.trans.Close())
 	}
@@ -307,3 +320,24 @@ func (n *Node) Fence() queue.Fence { return queue.Fence(n.fsm.currentFence()) }
 // Raft returns the raft instance, for status pages and tests. Changing
 // the cluster through it bypasses the checks of this package.
 func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// wait returns the result of a raft future, or ErrRaftShutdown once raft
+// has shut down without answering it. Raft can leave a future unanswered
+// at shutdown (one that was queued for its state machine loop), and a
+// caller of Error would then wait forever. The goroutine that waits for
+// such a future stays blocked; one per stranded future, at shutdown only.
+func (n *Node) wait(f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-n.raftDone:
+		select {
+		case err := <-done:
+			return err
+		default:
+			return raft.ErrRaftShutdown
+		}
+	}
+}

@@ -143,7 +143,7 @@ func (n *Node) apply(c *op) response {
 		return response{Code: codeBadRequest, Msg: err.Error()}
 	}
 	f := n.raft.Apply(b, enqueueTimeout)
-	if err := f.Error(); err != nil {
+	if err := n.wait(f); err != nil {
 		return n.raftFailure(err)
 	}
 	res, _ := f.Response().(response)

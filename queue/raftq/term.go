@@ -19,7 +19,7 @@ func (n *Node) StartTerm(ctx context.Context) (queue.Fence, error) {
 	if !n.IsLeader() {
 		return 0, fmt.Errorf("raftq: start term: %w", ErrNotLeader)
 	}
-	if err := n.raft.Barrier(enqueueTimeout).Error(); err != nil {
+	if err := n.wait(n.raft.Barrier(enqueueTimeout)); err != nil {
 		return 0, fmt.Errorf("raftq: start term: barrier: %w", localErr(err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -38,7 +38,7 @@ func (n *Node) VerifyLeader() error {
 	if n.closed.Load() {
 		return fmt.Errorf("raftq: verify leader: %w", ErrClosed)
 	}
-	if err := n.raft.VerifyLeader().Error(); err != nil {
+	if err := n.wait(n.raft.VerifyLeader()); err != nil {
 		return fmt.Errorf("raftq: verify leader: %w", localErr(err))
 	}
 	return nil
@@ -51,7 +51,7 @@ func (n *Node) TransferLeadership() error {
 	if n.closed.Load() {
 		return fmt.Errorf("raftq: transfer leadership: %w", ErrClosed)
 	}
-	if err := n.raft.LeadershipTransfer().Error(); err != nil {
+	if err := n.wait(n.raft.LeadershipTransfer()); err != nil {
 		return fmt.Errorf("raftq: transfer leadership: %w", err)
 	}
 	return nil
