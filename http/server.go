@@ -52,6 +52,9 @@ type Deps struct {
 	Sources []Source
 	// Metrics, when set, is served at GET /metrics.
 	Metrics nethttp.Handler
+	// Handlers, when set, serves the HTTP routes of chat handlers under
+	// HandlersPrefix on every node; it applies its own limits.
+	Handlers nethttp.Handler
 	// WebhookSeen, when set, is told the outcome of every request to a
 	// configured webhook source: the source's name, the event ("" when
 	// the request was refused before its event was read, so that an
@@ -146,6 +149,9 @@ func (s *Server) routes() *nethttp.ServeMux {
 	if s.deps.Metrics != nil {
 		mux.Handle("GET /metrics", s.deps.Metrics)
 	}
+	if s.deps.Handlers != nil {
+		mux.Handle(HandlersPrefix, s.deps.Handlers)
+	}
 	if s.deps.StepDown != nil {
 		mux.HandleFunc("POST /admin/step-down", s.admin(s.stepDown))
 	}
@@ -155,6 +161,10 @@ func (s *Server) routes() *nethttp.ServeMux {
 	}
 	return mux
 }
+
+// HandlersPrefix is the path under which chat handlers' HTTP routes are
+// served: /handlers/NAME/...
+const HandlersPrefix = "/handlers/"
 
 // Handler returns the routes without a listener, for tests and for
 // mounting under another server.

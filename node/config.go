@@ -5,10 +5,16 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"time"
 
 	"github.com/knadh/koanf/v2"
 
+	"github.com/herald-chatops/herald/chat/auth"
+	"github.com/herald-chatops/herald/chat/events"
+	"github.com/herald-chatops/herald/chat/external"
 	"github.com/herald-chatops/herald/chat/irc"
+	"github.com/herald-chatops/herald/chat/receive"
+	"github.com/herald-chatops/herald/chat/webroute"
 	"github.com/herald-chatops/herald/election"
 	heraldhttp "github.com/herald-chatops/herald/http"
 	"github.com/herald-chatops/herald/http/github"
@@ -27,6 +33,7 @@ type Config struct {
 	Chat     ChatConfig        `koanf:"chat"`
 	HTTP     heraldhttp.Config `koanf:"http"`
 	Webhooks WebhooksConfig    `koanf:"webhooks"`
+	Auth     auth.Config       `koanf:"auth"`
 	Worker   WorkerConfig      `koanf:"worker"`
 	Log      LogConfig         `koanf:"log"`
 }
@@ -60,6 +67,18 @@ type ChatConfig struct {
 	// MaxLines is the most lines one answer or notification may put in
 	// chat; longer ones are cut with a note. Default 10.
 	MaxLines int `koanf:"max_lines"`
+	// IgnoreUsers are user ids whose messages never reach the workers.
+	IgnoreUsers []string `koanf:"ignore_users"`
+	// Commands are handlers in any language: external programs or HTTP
+	// endpoints, configured only.
+	Commands external.Commands `koanf:"commands"`
+	// Events sets how event hooks run.
+	Events events.Config `koanf:"events"`
+	// HTTP sets the limits of handlers' HTTP routes under /handlers/.
+	HTTP webroute.Config `koanf:"http"`
+	// TestTimer, when not zero, adds a timer saying "tick SLOT" in the
+	// first channel at this interval; for Herald's own tests only.
+	TestTimer time.Duration `koanf:"test_timer"`
 	// TestCommands adds the `slow` and `fail` commands used by Herald's own tests.
 	TestCommands bool `koanf:"test_commands"`
 }
@@ -97,7 +116,9 @@ func DefaultConfig() Config {
 		Election: election.DefaultConfig(),
 		Queue:    queue.DefaultConfig(),
 		Chat: ChatConfig{Adapter: "shell", Nick: "herald", MaxLines: 10,
-			IRC: irc.DefaultConfig()},
+			IRC: irc.DefaultConfig(), Events: events.DefaultConfig(),
+			HTTP: webroute.DefaultConfig()},
+		Auth:     auth.DefaultConfig(),
 		HTTP:     heraldhttp.DefaultConfig(),
 		Webhooks: WebhooksConfig{GitHub: github.DefaultConfig()},
 		Worker:   WorkerConfig{ChatConcurrency: 4, JobConcurrency: 4},
@@ -123,7 +144,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	checks := []func() error{c.Election.Validate, c.Queue.Validate, c.HTTP.Validate,
-		c.Webhooks.GitHub.Validate}
+		c.Webhooks.GitHub.Validate, c.Auth.Validate, c.Chat.Commands.Validate,
+		c.Chat.Events.Validate, c.Chat.HTTP.Validate,
+		receive.Config{IgnoreUsers: c.Chat.IgnoreUsers}.Validate}
 	if c.Cluster.Mode == "redis" {
 		checks = append(checks, c.Redis.Validate)
 	}
@@ -152,6 +175,11 @@ func (c Config) validateOwn() error {
 			c.Cluster.Namespace)
 	case c.Chat.Adapter != "shell" && c.Chat.Adapter != "irc" && c.Chat.Adapter != "none":
 		return fmt.Errorf("chat.adapter (%q) must be shell, irc or none", c.Chat.Adapter)
+	case c.Chat.HTTP.Timeout >= c.HTTP.WriteTimeout:
+		return fmt.Errorf("chat.http.timeout (%v) must be less than http.write_timeout (%v)",
+			c.Chat.HTTP.Timeout, c.HTTP.WriteTimeout)
+	case c.Chat.TestTimer < 0:
+		return fmt.Errorf("chat.test_timer (%v) must not be negative", c.Chat.TestTimer)
 	case c.Chat.MaxLines < 1 || c.Chat.MaxLines > 1000:
 		return fmt.Errorf("chat.max_lines (%d) must be between 1 and 1000", c.Chat.MaxLines)
 	case c.Worker.ChatConcurrency < 1 || c.Worker.ChatConcurrency > 1024:

@@ -14,6 +14,7 @@ var secretKeys = map[string]bool{
 	"http.admin_token":       true,
 	"webhooks.github.secret": true,
 	"cluster.secret":         true,
+	"chat.http.secret":       true,
 }
 
 // Setting is one effective configuration value, ready to print.
@@ -58,6 +59,10 @@ func show(key string, v reflect.Value) string {
 	}
 	if v.Kind() == reflect.String {
 		return fmt.Sprintf("%q", v.String())
+	}
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
+		// Entries may hold secrets of their own; show how many there are.
+		return fmt.Sprintf("[%d entries]", v.Len())
 	}
 	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String {
 		items := make([]string, v.Len())

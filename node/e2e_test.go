@@ -21,6 +21,8 @@ type e2e struct {
 	client *ircdtest.Client
 	order  []string
 	redis  *redistest.Server
+	// ircAddr is the IRC server's address, for more people.
+	ircAddr string
 }
 
 const e2eNodeYAML = `
@@ -33,6 +35,7 @@ worker: {chat_concurrency: 2}
 chat:
   adapter: irc
   test_commands: true
+%s
   irc:
     server: "%s"
     nick: herald
@@ -45,23 +48,29 @@ log: {level: debug}
 
 func startE2E(t *testing.T) *e2e { return startE2EWith(t, "") }
 
-// startE2EWith starts the cluster with extra YAML added to every node's
-// configuration.
-func startE2EWith(t *testing.T, extra string) *e2e {
+// startE2EWith starts the cluster with extra top-level YAML sections and
+// HERALD_ variables added to every node's configuration.
+func startE2EWith(t *testing.T, extra string, env ...string) *e2e {
+	return startE2EChat(t, "", extra, env...)
+}
+
+// startE2EChat also adds YAML lines (indented by two spaces) to every
+// node's chat section.
+func startE2EChat(t *testing.T, chatYAML, extra string, env ...string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end cluster test: skipped with -short")
 	}
 	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{})
 	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
-		redis: rds}
+		redis: rds, ircAddr: ircd.Addr}
 	// The person is in #ops first, so that the bot's JOIN is seen.
 	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
 	c.client.Join("#ops")
 	for _, id := range []string{"n1", "n2", "n3"} {
 		addr := clustertest.FreeAddr(t)
-		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, ircd.Addr, addr, extra)
-		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
+		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, chatYAML, ircd.Addr, addr, extra)
+		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml, env...)
 		c.order = append(c.order, id)
 	}
 	c.waitBotJoined(20 * time.Second)

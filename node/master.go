@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat"
+	"github.com/herald-chatops/herald/chat/events"
 	"github.com/herald-chatops/herald/queue"
 )
 
@@ -105,14 +106,19 @@ func (n *Node) startMaster(term uint64) *masterRole {
 		return r
 	}
 	r.adapter = a
+	n.mu.Lock()
+	n.adapter = a.Name()
+	n.mu.Unlock()
+	n.emit(events.MasterStarted, term, "")
 
 	// Chat first, then the pumps: nothing is popped for chat before
 	// there is a connection to perform it on.
 	r.chatWG.Add(1)
 	go func() { defer r.chatWG.Done(); n.runAdapter(ctx, r) }()
-	r.pumpWG.Add(2)
+	r.pumpWG.Add(3)
 	go func() { defer r.pumpWG.Done(); n.pushInbound(ctx, r) }()
 	go func() { defer r.pumpWG.Done(); n.pumpOutbound(ctx, r) }()
+	go func() { defer r.pumpWG.Done(); n.runTimers(ctx, r) }()
 	return r
 }
 
@@ -125,6 +131,7 @@ func (n *Node) stopMaster(r *masterRole, reason string) {
 	n.setChatUp(false)
 	n.log.Info("master role ended", "term", r.term, "reason", reason)
 	n.roleEnded(r.term, reason)
+	n.emit(events.MasterStopped, r.term, reason)
 	n.nudgeHeartbeat()
 }
 
@@ -149,6 +156,7 @@ func (n *Node) runAdapter(ctx context.Context, r *masterRole) {
 			r.connected.Store(true)
 			n.setChatUp(true)
 			n.log.Info("chat connected", "adapter", r.adapter.Name(), "term", r.term)
+			n.emit(events.ChatConnected, r.term, "")
 			select {
 			case r.up <- struct{}{}:
 			default:
@@ -159,6 +167,11 @@ func (n *Node) runAdapter(ctx context.Context, r *masterRole) {
 			n.setChatUp(false)
 			n.log.Info("chat disconnected", "adapter", r.adapter.Name(), "term", r.term,
 				"err", err)
+			reason := ""
+			if err != nil {
+				reason = err.Error()
+			}
+			n.emit(events.ChatDisconnected, r.term, reason)
 		},
 	}
 	err := r.adapter.Run(ctx, ev)
@@ -180,6 +193,9 @@ func (n *Node) pushInbound(ctx context.Context, r *masterRole) {
 		case <-ctx.Done():
 			return
 		case m = <-r.inbox:
+		}
+		if !n.keep(ctx, m) {
+			continue
 		}
 		e, err := envelope(m.ID, kindMessage, m)
 		if err != nil {

@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat"
+	"github.com/herald-chatops/herald/chat/events"
+	"github.com/herald-chatops/herald/chat/handler"
 	"github.com/herald-chatops/herald/election"
 	heraldhttp "github.com/herald-chatops/herald/http"
 	"github.com/herald-chatops/herald/http/metrics"
@@ -70,6 +72,9 @@ type Parts struct {
 	// cluster has no chat (webhooks only).
 	NewAdapter func() (chat.Adapter, error)
 	Router     *chat.Router
+	// Kit holds the handlers' events, receive hooks and timers; nil
+	// means none.
+	Kit *handler.Kit
 	// Metrics records what the node does; nil records nothing.
 	Metrics *metrics.Metrics
 	// Jobs maps an envelope kind (a webhook source name) to its handler.
@@ -90,6 +95,7 @@ type Node struct {
 	mu       sync.Mutex
 	changes  []heraldhttp.MasterChange
 	chatUp   bool
+	adapter  string     // the name of the adapter of the last term
 	seen     masterSeen // the master as this node last saw it
 	seenTime time.Time
 }
@@ -120,6 +126,10 @@ func (n *Node) Run(ctx context.Context) error {
 	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
 	var elWG, workWG, beatWG sync.WaitGroup
 
+	// Event hooks outlive everything else, so that they hear it all.
+	stopEvents := n.startEvents()
+	defer stopEvents()
+
 	// The election runs on its own context so that it outlives the
 	// master role during a graceful stop and releases the lease last.
 	elWG.Add(1)
@@ -134,6 +144,7 @@ func (n *Node) Run(ctx context.Context) error {
 	// workCtx is cancelled only after the drain timeout. The heartbeat
 	// outlives them, so that no reaper takes back what they still hold.
 	n.startWorkers(ctx, workCtx, &workWG)
+	n.emit(events.WorkerStarted, 0, "")
 	beatWG.Add(1)
 	go func() { defer beatWG.Done(); n.heartbeat(beatCtx) }()
 	last := n.supervise(ctx)

@@ -14,8 +14,11 @@ import (
 
 	"github.com/herald-chatops/herald/chat"
 	"github.com/herald-chatops/herald/chat/builtin"
+	"github.com/herald-chatops/herald/chat/handler"
 	"github.com/herald-chatops/herald/chat/irc"
 	"github.com/herald-chatops/herald/chat/shell"
+	"github.com/herald-chatops/herald/chat/store"
+	"github.com/herald-chatops/herald/chat/store/redisstore"
 	"github.com/herald-chatops/herald/election"
 	"github.com/herald-chatops/herald/election/redislock"
 	heraldhttp "github.com/herald-chatops/herald/http"
@@ -38,6 +41,8 @@ type Env struct {
 	Router *chat.Router
 	// Jobs adds job handlers by envelope kind to the built-in ones.
 	Jobs map[string]JobHandler
+	// Handlers add the program's own handlers through the node's kit.
+	Handlers []Handler
 }
 
 // Start builds a node from cfg, serves HTTP and runs the node until ctx
@@ -97,6 +102,7 @@ type builder struct {
 	log     *slog.Logger
 	closers []func() error
 	shell   *shell.Adapter
+	kv      store.Store
 	github  *github.Source
 }
 
@@ -125,11 +131,21 @@ func (b *builder) build() (*Node, *heraldhttp.Server, error) {
 		Queue: b.cfg.Queue, MaxLines: b.cfg.Chat.MaxLines, DrainTimeout: 10 * time.Second}
 	parts := Parts{Queue: q, Elector: el, Router: router, Log: b.log, Metrics: m,
 		NewAdapter: b.adapterFactory(), Jobs: b.jobs()}
-	n := New(opt, parts)
+
+	// Handlers hand their actions to the node, which exists only after
+	// the kit it runs: the push is bound once both are made.
+	var n *Node
+	push := func(ctx context.Context, acts []chat.Action) error { return n.pushActions(ctx, acts) }
+	kit, err := b.kit(router, q, push)
+	if err != nil {
+		return nil, nil, err
+	}
+	parts.Kit = kit
+	n = New(opt, parts)
 	if err := b.routes(router, n); err != nil {
 		return nil, nil, err
 	}
-	srv, err := heraldhttp.NewServer(b.cfg.HTTP, b.httpDeps(n, q, el, m), b.log)
+	srv, err := heraldhttp.NewServer(b.cfg.HTTP, b.httpDeps(n, q, el, m, kit), b.log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,6 +163,9 @@ func (b *builder) backend() (queue.Queue, election.Elector, error) {
 	}
 	b.closers = append(b.closers, cmd.Close, block.Close)
 	ns, id := b.cfg.Cluster.Namespace, b.cfg.Node.ID
+	if b.kv, err = redisstore.New(cmd, ns); err != nil {
+		return nil, nil, err
+	}
 	q, err := redisq.New(cmd, block, ns, id, b.cfg.Queue, b.log)
 	if err != nil {
 		return nil, nil, err
@@ -207,7 +226,7 @@ func (b *builder) routes(r *chat.Router, n *Node) error {
 
 // httpDeps connects the HTTP surface to the node.
 func (b *builder) httpDeps(n *Node, q queue.Queue, el election.Elector,
-	m *metrics.Metrics) heraldhttp.Deps {
+	m *metrics.Metrics, kit *handler.Kit) heraldhttp.Deps {
 	return heraldhttp.Deps{
 		Queue:       q,
 		Status:      n.Status,
@@ -216,5 +235,6 @@ func (b *builder) httpDeps(n *Node, q queue.Queue, el election.Elector,
 		Sources:     b.sources(),
 		Metrics:     m.Handler(),
 		WebhookSeen: m.WebhookReceived,
+		Handlers:    kit.HTTP,
 	}
 }

@@ -42,14 +42,17 @@
 //
 // # Running it
 //
-// TestChaos is skipped under -short. Without settings it runs about 80
-// seconds: 60 seconds of traffic at 5 messages a second with a fault
-// every 4 to 8 seconds, then a quiet period for the lists to drain. The
-// long form is `make chaos`, which runs
+// TestChaos is skipped under -short. Without settings it runs a little
+// over a minute: 60 seconds of traffic at 5 messages a second (300
+// messages) with a fault starting 2 to 6 seconds after the previous one
+// ended (about 10 faults), then a drain of at most 30 seconds, usually a
+// few. The long form is `make chaos`, which runs
 //
 //	go test ./node/chaos -run TestChaos -count=1 -v -timeout 60m
 //
-// with HERALD_CHAOS_DURATION=10m. These environment variables, or the
+// with HERALD_CHAOS_DURATION=10m; add HERALD_CHAOS_INTERVAL=8s for about
+// one fault in ten seconds, and make the duration 11m for more than 3,000
+// messages at the default rate. These environment variables, or the
 // flags of the test binary after -args, change the run:
 //
 //	HERALD_CHAOS_DURATION  -chaos.duration  traffic time (default 60s)
