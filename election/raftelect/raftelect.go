@@ -228,7 +228,8 @@ func (e *Elector) confirmLoop(ctx context.Context) {
 // to another voter. Without another voter (a one-node cluster) it
 // returns the transfer's error, and this node becomes master again with
 // a new term after the hold. It returns election.ErrNotLeader on a node
-// that is not master.
+// that is not master. It returns when raft's transfer ends, which raft
+// bounds by its election timeout; ctx is not consulted.
 func (e *Elector) StepDown(_ context.Context) error {
 	e.mu.Lock()
 	if !e.st.Leader {

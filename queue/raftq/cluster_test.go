@@ -289,3 +289,24 @@ func TestMembership(t *testing.T) {
 		return err == nil && len(m) == 3
 	})
 }
+
+// TestRetriedPopFindsItsLease: a pop applied by a leader whose answer
+// was lost (the leader died) is retried elsewhere on a list that is empty
+// by then, and must get the envelope its first attempt leased.
+func TestRetriedPopFindsItsLease(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.leader()
+	q := c.queue(t, lead, "a")
+	pushN(t, q, "x", 1)
+	first := c.nodes[lead].apply(&op{Op: opPop, List: queue.Jobs, Node: "a",
+		Client: "lost", Seq: 7, Floor: 7})
+	if first.Lease == 0 {
+		t.Fatalf("first pop: %+v", first)
+	}
+	retry := &op{V: cmdVersion, Op: opPop, List: queue.Jobs, Node: "a", Client: "lost",
+		Seq: 7, Floor: 7, Retry: true}
+	res, err := c.nodes[c.follower()].call(ctxFor(t), retry)
+	if err != nil || res.Lease != first.Lease || res.List != queue.Jobs || len(res.Data) == 0 {
+		t.Fatalf("retried pop = %+v, %v; want lease %d", res, err, first.Lease)
+	}
+}

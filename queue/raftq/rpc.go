@@ -68,6 +68,10 @@ type op struct {
 	Addr   string          `json:"addr,omitempty"`
 	Info   *queue.NodeInfo `json:"info,omitempty"`
 	Seqs   []uint64        `json:"seqs,omitempty"`
+	// Retry marks a request sent again after an attempt whose outcome is
+	// unknown: a pop must then go through the log even on an empty list,
+	// to find the result of the first attempt if it was applied.
+	Retry bool `json:"retry,omitempty"`
 
 	// deadline, when set, bounds a Pop's long poll across retries.
 	deadline time.Time

@@ -56,6 +56,7 @@ func (n *Node) call(ctx context.Context, c *op) (response, error) {
 		default:
 			last = err
 		}
+		c.Retry = true
 		select {
 		case <-ctx.Done():
 		case <-change:
@@ -190,7 +191,9 @@ func (n *Node) notLeader() response {
 
 // longPoll pops from c.List, waiting up to c.Wait on the leader for an
 // envelope to arrive. It only appends a pop to the log when the list has
-// something, so an idle wait costs no raft traffic.
+// something, so an idle wait costs no raft traffic; except for a retry,
+// whose first attempt may have leased an envelope that only the log can
+// tell about (this leader may not have applied it yet).
 func (n *Node) longPoll(ctx context.Context, c *op) response {
 	timer := time.NewTimer(max(c.Wait, 0))
 	defer timer.Stop()
@@ -200,10 +203,12 @@ func (n *Node) longPoll(ctx context.Context, c *op) response {
 		if !n.IsLeader() {
 			return n.notLeader()
 		}
-		if n.fsm.length(c.List) != 0 {
-			if res := n.apply(c); res.Code != codeEmpty {
+		if c.Retry || n.fsm.length(c.List) != 0 {
+			res := n.apply(c)
+			if res.Code != codeEmpty {
 				return res
 			}
+			c.Retry = false
 		}
 		select {
 		case <-grew:
