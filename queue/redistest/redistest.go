@@ -24,6 +24,9 @@ type Server struct {
 	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
+	// ready waits until the server answers; nil means a plain PING on
+	// Addr.
+	ready func() error
 }
 
 // Options change how the server is started.
@@ -40,6 +43,16 @@ type Options struct {
 // `make test-deps` installs it.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
+	s := newServer(t, opt)
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// newServer prepares a server on a free port without starting it; extra
+// arguments appended to s.args override the ones set here.
+func newServer(t testing.TB, opt Options) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server not found (run `make test-deps`): %v", err)
@@ -54,8 +67,6 @@ func Start(t testing.TB, opt Options) *Server {
 		"--appendonly", aof, "--appendfsync", "always", "--dir", s.Dir,
 		"--logfile", "", "--loglevel", "warning"}, opt.Args...)
 	s.args = append([]string{bin}, s.args...)
-	s.start()
-	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -79,7 +90,11 @@ func (s *Server) start() {
 		_ = cmd.Wait()
 		close(done)
 	}(s.cmd, s.done)
-	if err := WaitReady(s.Addr, 10*time.Second); err != nil {
+	ready := s.ready
+	if ready == nil {
+		ready = func() error { return WaitReady(s.Addr, 10*time.Second) }
+	}
+	if err := ready(); err != nil {
 		s.t.Fatalf("redistest: %v", err)
 	}
 }
@@ -121,7 +136,8 @@ func FreeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// WaitReady waits until a Redis server at addr answers PING.
+// WaitReady waits until a Redis server at addr answers PING, or asks for
+// a password first.
 func WaitReady(addr string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
@@ -140,6 +156,12 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
+	return pingOn(c)
+}
+
+// pingOn sends PING on c and closes it. A server that wants a password
+// first (NOAUTH) is up as well.
+func pingOn(c net.Conn) error {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
 	if _, err := c.Write([]byte("PING\r\n")); err != nil {
@@ -149,7 +171,7 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") {
+	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("redis: unexpected %q", strings.TrimSpace(line))
 	}
 	return nil

@@ -1,0 +1,166 @@
+package redistest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Certs are PEM files, in a test's temporary folder, of a throwaway
+// certificate authority and of a server and a client certificate that it
+// signed. The server certificate is for 127.0.0.1 and localhost.
+type Certs struct {
+	CA         string
+	ServerCert string
+	ServerKey  string
+	ClientCert string
+	ClientKey  string
+}
+
+// NewCerts makes a fresh authority and its two certificates, valid for
+// an hour.
+func NewCerts(t testing.TB) Certs {
+	t.Helper()
+	dir := t.TempDir()
+	c := Certs{CA: filepath.Join(dir, "ca.pem"),
+		ServerCert: filepath.Join(dir, "server.pem"), ServerKey: filepath.Join(dir, "server.key"),
+		ClientCert: filepath.Join(dir, "client.pem"), ClientKey: filepath.Join(dir, "client.key")}
+	caTmpl := certTemplate(1, "redistest CA")
+	caTmpl.IsCA, caTmpl.BasicConstraintsValid = true, true
+	caTmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	caKey, caDER := sign(t, caTmpl, nil, nil)
+	writePEM(t, c.CA, "CERTIFICATE", caDER)
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatalf("redistest: certs: %v", err)
+	}
+
+	srv := certTemplate(2, "127.0.0.1")
+	srv.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+	srv.DNSNames = []string{"localhost"}
+	srv.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	key, der := sign(t, srv, ca, caKey)
+	writePEM(t, c.ServerCert, "CERTIFICATE", der)
+	writeKey(t, c.ServerKey, key)
+
+	cli := certTemplate(3, "redistest client")
+	cli.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	key, der = sign(t, cli, ca, caKey)
+	writePEM(t, c.ClientCert, "CERTIFICATE", der)
+	writeKey(t, c.ClientKey, key)
+	return c
+}
+
+// ClientConfig returns a TLS client config that trusts c.CA and shows the
+// client certificate, for looking behind the code under test.
+func (c Certs) ClientConfig(t testing.TB) *tls.Config {
+	t.Helper()
+	pair, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
+	if err != nil {
+		t.Fatalf("redistest: client certificate: %v", err)
+	}
+	caPEM, err := os.ReadFile(c.CA)
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair},
+		ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// StartTLS starts a redis-server that speaks TLS only, with the server
+// certificate of certs, on a free loopback port (Addr). Clients must
+// show a certificate signed by certs.CA, as in Redis' own defaults,
+// unless opt.Args holds "--tls-auth-clients", "no".
+func StartTLS(t testing.TB, certs Certs, opt Options) *Server {
+	t.Helper()
+	s := newServer(t, Options{AppendOnly: opt.AppendOnly})
+	_, port, _ := net.SplitHostPort(s.Addr)
+	s.args = append(s.args, "--port", "0", "--tls-port", port,
+		"--tls-cert-file", certs.ServerCert, "--tls-key-file", certs.ServerKey,
+		"--tls-ca-cert-file", certs.CA, "--tls-auth-clients", "yes")
+	s.args = append(s.args, opt.Args...)
+	cfg := certs.ClientConfig(t)
+	s.ready = func() error { return waitReadyTLS(s.Addr, cfg, 10*time.Second) }
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// waitReadyTLS waits until a TLS server at addr answers PING.
+func waitReadyTLS(addr string, cfg *tls.Config, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		d := &net.Dialer{Timeout: time.Second}
+		c, err := tls.DialWithDialer(d, "tcp", addr, cfg)
+		if err == nil {
+			err = pingOn(c)
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis over TLS at %s not ready within %v: %w", addr, within, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func certTemplate(serial int64, name string) *x509.Certificate {
+	now := time.Now()
+	return &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+}
+
+// sign makes a key for tmpl and signs tmpl with parent's key, or with
+// its own when parent is nil.
+func sign(t testing.TB, tmpl, parent *x509.Certificate,
+	parentKey *ecdsa.PrivateKey) (*ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("redistest: key: %v", err)
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		t.Fatalf("redistest: certificate: %v", err)
+	}
+	return key, der
+}
+
+func writeKey(t testing.TB, file string, key *ecdsa.PrivateKey) {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatalf("redistest: key: %v", err)
+	}
+	writePEM(t, file, "PRIVATE KEY", der)
+}
+
+func writePEM(t testing.TB, file, kind string, der []byte) {
+	t.Helper()
+	data := pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+}
