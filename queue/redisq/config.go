@@ -1,21 +1,24 @@
 package redisq
 
 import (
-	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Config says how to reach Redis, under the YAML key `redis`.
 //
-// Sentinel (`sentinel.master`, `sentinel.addrs`) is not supported yet.
-// NewClients builds its clients with redis.NewUniversalClient, so adding
-// it means filling UniversalOptions.MasterName and Addrs from two more keys.
+// Redis is reached either directly at redis.addr, or, with
+// redis.sentinel.master set, through Redis Sentinel: the clients then ask
+// the sentinels where the master is and follow it to a promoted replica
+// after a failover, and redis.addr is ignored.
+//
+// With redis.tls the server's certificate is always verified, against
+// the system's roots or redis.tls_ca; there is no setting to skip it.
 type Config struct {
-	// Addr is the server as HOST:PORT. Default 127.0.0.1:6379.
+	// Addr is the server as HOST:PORT. Default 127.0.0.1:6379. Ignored
+	// when redis.sentinel.master is set.
 	Addr string `koanf:"addr"`
 	// Username is the ACL user. Default none (the default user).
 	Username string `koanf:"username"`
@@ -23,8 +26,29 @@ type Config struct {
 	Password string `koanf:"password"`
 	// DB is the database number. Default 0.
 	DB int `koanf:"db"`
-	// TLS turns on TLS with the system's root certificates. Default off.
+	// TLS turns on TLS, verified against the system's root certificates
+	// (or redis.tls_ca) for the host of redis.addr (or
+	// redis.tls_server_name). Default off.
 	TLS bool `koanf:"tls"`
+	// TLSCA is a PEM file of the certificates to trust instead of the
+	// system's, for a server with a private or self-signed certificate.
+	// Needs redis.tls. Default none.
+	TLSCA string `koanf:"tls_ca"`
+	// TLSCert and TLSKey are PEM files of a client certificate and its
+	// key, for a server that asks for one (Redis' tls-auth-clients, on in
+	// Redis' own defaults). Both or neither; they need redis.tls.
+	// Default none.
+	TLSCert string `koanf:"tls_cert"`
+	// TLSKey is the key of TLSCert.
+	TLSKey string `koanf:"tls_key"`
+	// TLSServerName is the name the server's certificate must carry.
+	// Default: the host of redis.addr; with Sentinel, the host of each
+	// address dialed (the sentinels' and the masters' they report), so
+	// their certificates must carry those addresses. Needs redis.tls.
+	TLSServerName string `koanf:"tls_server_name"`
+	// Sentinel finds the master through Redis Sentinel when its master
+	// is set. Default off.
+	Sentinel SentinelConfig `koanf:"sentinel"`
 	// DialTimeout bounds connecting to the server. Default 2s.
 	DialTimeout time.Duration `koanf:"dial_timeout"`
 	// Timeout bounds the reply of an ordinary command; blocking commands
@@ -33,6 +57,28 @@ type Config struct {
 	// BlockPoolSize is how many Pops may block at the same time; a Pop
 	// beyond it waits for a free connection. Default 32.
 	BlockPoolSize int `koanf:"block_pool_size"`
+}
+
+// SentinelConfig says where the sentinels are, under the YAML key
+// `redis.sentinel`. Master and Addrs are set together or not at all.
+//
+// Redis replicates asynchronously: when Sentinel promotes a replica,
+// writes the old master acknowledged but had not yet sent to it are lost
+// (Redis' min-replicas-to-write narrows that window).
+type SentinelConfig struct {
+	// Master is the name the sentinels know the master by, as in their
+	// `sentinel monitor NAME ...` line. Default none: no Sentinel.
+	Master string `koanf:"master"`
+	// Addrs are sentinels as HOST:PORT. One that answers is enough; the
+	// clients learn the others from it. Default none.
+	Addrs []string `koanf:"addrs"`
+	// Username is the ACL user of the sentinels themselves. The Redis
+	// servers take redis.username. Default none.
+	Username string `koanf:"username"`
+	// Password authenticates to the sentinels (their requirepass, or
+	// Username's password). The Redis servers take redis.password.
+	// Default none.
+	Password string `koanf:"password"`
 }
 
 // DefaultConfig returns the documented defaults.
@@ -45,10 +91,21 @@ func DefaultConfig() Config {
 	}
 }
 
+// WithAddr returns a copy of c that reaches the one server addr directly,
+// with c's credentials, TLS and timeouts but without Sentinel: for the
+// independent lock servers of election.redis_addrs.
+func (c Config) WithAddr(addr string) Config {
+	c.Addr = addr
+	c.Sentinel = SentinelConfig{}
+	return c
+}
+
 // Validate refuses settings that cannot work, naming the YAML key.
 func (c Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("redis.addr (%q) must be HOST:PORT: %w", c.Addr, err)
+	if c.Sentinel.Master == "" && len(c.Sentinel.Addrs) == 0 {
+		if err := checkAddr("redis.addr", c.Addr); err != nil {
+			return err
+		}
 	}
 	switch {
 	case c.DB < 0:
@@ -60,50 +117,65 @@ func (c Config) Validate() error {
 	case c.BlockPoolSize < 1:
 		return fmt.Errorf("redis.block_pool_size (%d) must be at least 1", c.BlockPoolSize)
 	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
+	return c.Sentinel.validate()
+}
+
+// validateTLS refuses TLS settings that would be ignored or half set.
+func (c Config) validateTLS() error {
+	if !c.TLS {
+		for _, k := range []struct{ key, val string }{{"redis.tls_ca", c.TLSCA},
+			{"redis.tls_cert", c.TLSCert}, {"redis.tls_key", c.TLSKey},
+			{"redis.tls_server_name", c.TLSServerName}} {
+			if k.val != "" {
+				return fmt.Errorf("%s (%q) needs redis.tls: true", k.key, k.val)
+			}
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("redis.tls_cert (%q) and redis.tls_key (%q) must be set together",
+			c.TLSCert, c.TLSKey)
+	}
 	return nil
 }
 
-// NewClients returns two clients for cfg: cmd for ordinary commands and
-// block, a separate pool used only for blocking commands (BLMOVE).
-//
-// Both read with redis.timeout. go-redis gives every blocking command a
-// read deadline of its block time plus ten seconds instead, so a long
-// block on block is never taken for a dead server, and an ordinary
-// command on cmd never waits behind a block.
-func NewClients(cfg Config) (cmd, block redis.UniversalClient, err error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
+// validate checks the sentinel settings.
+func (s SentinelConfig) validate() error {
+	switch {
+	case s.Master == "" && len(s.Addrs) > 0:
+		return errors.New("redis.sentinel.master must name the monitored master " +
+			"when redis.sentinel.addrs is set")
+	case s.Master != "" && len(s.Addrs) == 0:
+		return fmt.Errorf("redis.sentinel.addrs must list at least one sentinel "+
+			"(HOST:PORT) when redis.sentinel.master (%q) is set", s.Master)
+	case s.Master == "" && (s.Username != "" || s.Password != ""):
+		return errors.New("redis.sentinel.username and redis.sentinel.password need " +
+			"redis.sentinel.master and redis.sentinel.addrs")
 	}
-	cmd = redis.NewUniversalClient(options(cfg))
-	bo := options(cfg)
-	bo.PoolSize = cfg.BlockPoolSize
-	// A Pop waiting for a free blocking connection waits for a block to
-	// end, which takes longer than an ordinary reply.
-	bo.PoolTimeout = cfg.Timeout + 30*time.Second
-	block = redis.NewUniversalClient(bo)
-	return cmd, block, nil
+	seen := make(map[string]bool, len(s.Addrs))
+	for i, addr := range s.Addrs {
+		if err := checkAddr(fmt.Sprintf("redis.sentinel.addrs[%d]", i), addr); err != nil {
+			return err
+		}
+		if seen[addr] {
+			return fmt.Errorf("redis.sentinel.addrs[%d] (%q) is listed twice", i, addr)
+		}
+		seen[addr] = true
+	}
+	return nil
 }
 
-// options maps cfg onto go-redis options shared by both clients.
-func options(cfg Config) *redis.UniversalOptions {
-	o := &redis.UniversalOptions{
-		Addrs:        []string{cfg.Addr},
-		Username:     cfg.Username,
-		Password:     cfg.Password,
-		DB:           cfg.DB,
-		DialTimeout:  cfg.DialTimeout,
-		ReadTimeout:  cfg.Timeout,
-		WriteTimeout: cfg.Timeout,
-		// A caller's deadline bounds the socket wait too, so a cancelled
-		// worker is not held by a hung server.
-		ContextTimeoutEnabled: true,
-		// One retry covers a pooled connection that died with a restart;
-		// more would only delay the caller, which retries on its own.
-		MaxRetries: 1,
+// checkAddr refuses an address that is not HOST:PORT, naming key. An
+// empty host means the local host, as in Go's dialer.
+func checkAddr(key, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil && port == "" {
+		err = errors.New("the port must be set")
 	}
-	if cfg.TLS {
-		host, _, _ := net.SplitHostPort(cfg.Addr)
-		o.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if err != nil {
+		return fmt.Errorf("%s (%q) must be HOST:PORT: %w", key, addr, err)
 	}
-	return o
+	return nil
 }

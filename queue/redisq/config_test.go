@@ -22,6 +22,27 @@ func TestConfigValidate(t *testing.T) {
 		{"zero timeout", func(c *Config) { c.Timeout = 0 }, "redis.timeout"},
 		{"no block pool", func(c *Config) { c.BlockPoolSize = 0 }, "redis.block_pool_size"},
 		{"tls and acl", func(c *Config) { c.TLS, c.Username = true, "herald" }, ""},
+		{"tls files", func(c *Config) {
+			c.TLS, c.TLSCA, c.TLSCert, c.TLSKey = true, "ca.pem", "c.pem", "c.key"
+		}, ""},
+		{"ca without tls", func(c *Config) { c.TLSCA = "ca.pem" }, "redis.tls_ca"},
+		{"cert without tls", func(c *Config) { c.TLSCert = "c.pem" }, "redis.tls_cert"},
+		{"name without tls", func(c *Config) { c.TLSServerName = "r" }, "redis.tls_server_name"},
+		{"cert without key", func(c *Config) { c.TLS, c.TLSCert = true, "c.pem" }, "redis.tls_cert"},
+		{"key without cert", func(c *Config) { c.TLS, c.TLSKey = true, "c.key" }, "redis.tls_cert"},
+		{"sentinel", sentinel("m", "127.0.0.1:26379", "127.0.0.1:26380"), ""},
+		{"sentinel ignores addr", func(c *Config) {
+			sentinel("m", "127.0.0.1:26379")(c)
+			c.Addr = ""
+		}, ""},
+		{"sentinel without addrs", sentinel("m"), "redis.sentinel.addrs"},
+		{"sentinel addrs without master", sentinel("", "127.0.0.1:26379"),
+			"redis.sentinel.master"},
+		{"sentinel addr without port", sentinel("m", "127.0.0.1:26379", "s2"),
+			"redis.sentinel.addrs[1]"},
+		{"sentinel addr twice", sentinel("m", "s:1", "s:1"), "redis.sentinel.addrs[1]"},
+		{"sentinel auth without master", func(c *Config) { c.Sentinel.Password = "pw" },
+			"redis.sentinel.username and redis.sentinel.password"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,6 +57,11 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sentinel returns a change setting redis.sentinel.master and addrs.
+func sentinel(master string, addrs ...string) func(*Config) {
+	return func(c *Config) { c.Sentinel.Master, c.Sentinel.Addrs = master, addrs }
 }
 
 func TestDefaultConfig(t *testing.T) {
