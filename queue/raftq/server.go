@@ -216,7 +216,9 @@ func (n *Node) longPoll(ctx context.Context, c *op) response {
 		case <-timer.C:
 			return response{Code: codeEmpty}
 		case <-ctx.Done():
-			return response{Code: codeEmpty}
+			// The caller gave up, or this node is closing: let a forwarded
+			// pop go on at the next leader within its wait.
+			return n.notLeader()
 		case <-n.done:
 			return n.notLeader()
 		}
