@@ -101,12 +101,28 @@ type Adapter interface {
 	// It returns nil when ctx ended and an error only when it cannot go on
 	// (a configuration the service refuses).
 	Run(ctx context.Context, ev Events) error
-	// Perform carries out one action on the current connection. It
-	// returns ErrUnsupported for an action the service lacks and
-	// ErrNotConnected while there is no connection.
-	Perform(ctx context.Context, a Action) error
+	// Perform carries out one action on the current connection. Right
+	// before it writes each line, after any wait for pacing, it calls
+	// gate (when not nil) and stops with gate's error, wrapped, if gate
+	// refuses: that is where the master checks, at the last moment, that
+	// it is still master and claims the action. Perform returns
+	// ErrUnsupported for an action the service lacks, ErrNotConnected
+	// when no line was written for want of a connection, and ErrPartial
+	// when the connection failed after some lines went out.
+	Perform(ctx context.Context, a Action, gate Gate) error
 }
 
-// ErrNotConnected is returned by Perform while the adapter has no
-// connection; the action stays queued.
-var ErrNotConnected = errors.New("chat: not connected")
+// Gate is called by an adapter right before it writes each line of an
+// action; first is true for the action's first line. A non-nil error
+// stops the action before that line.
+type Gate func(first bool) error
+
+// Errors of Perform.
+var (
+	// ErrNotConnected: no line of the action was written, for want of a
+	// connection; the action can be tried again whole.
+	ErrNotConnected = errors.New("chat: not connected")
+	// ErrPartial: the connection failed after some lines of the action
+	// went out; trying it again would repeat them.
+	ErrPartial = errors.New("chat: action cut short by a lost connection")
+)

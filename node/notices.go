@@ -73,39 +73,33 @@ func groupByRoom(batch []notice) ([]string, map[string][]notice) {
 }
 
 // sendRoom sends one room's notices: the first few as they are, then one
-// summary standing for the rest, whose claims it holds.
+// summary standing for the rest.
 func (n *Node) sendRoom(ctx context.Context, r *masterRole, group []notice) {
 	for i, nt := range group {
 		if i == noticeKeep {
 			n.summarize(ctx, r, group[i:])
 			return
 		}
-		if n.claim(ctx, r, nt.d, nt.a) {
-			n.performClaimed(ctx, r, []*queue.Delivery{nt.d}, n.cut(nt.a))
-		}
+		n.send(ctx, r, []*queue.Delivery{nt.d}, n.cut(nt.a))
 	}
 }
 
-// summarize claims the notices in rest and sends one line counting them.
+// summarize sends one line counting the notices in rest, which it claims
+// and settles as one.
 func (n *Node) summarize(ctx context.Context, r *masterRole, rest []notice) {
-	var held []*queue.Delivery
-	for _, nt := range rest {
-		if n.claim(ctx, r, nt.d, nt.a) {
-			held = append(held, nt.d)
-		}
-	}
-	if len(held) == 0 {
-		return
+	ds := make([]*queue.Delivery, len(rest))
+	for i, nt := range rest {
+		ds[i] = nt.d
 	}
 	word := "notifications"
-	if len(held) == 1 {
+	if len(rest) == 1 {
 		word = "notification"
 	}
-	sum := chat.Action{ID: "summary:" + held[0].Envelope.ID, Kind: chat.Send,
+	sum := chat.Action{ID: "summary:" + ds[0].Envelope.ID, Kind: chat.Send,
 		Target: rest[0].a.Target, Notice: true,
 		Lines: []string{fmt.Sprintf("... and %d more %s (coalesced: they came faster "+
-			"than chat takes them)", len(held), word)}}
-	n.performClaimed(ctx, r, held, sum)
+			"than chat takes them)", len(rest), word)}}
+	n.send(ctx, r, ds, sum)
 }
 
 // cut shortens an action that would flood a room: at most

@@ -84,76 +84,148 @@ func (n *Node) decodeAction(ctx context.Context, d *queue.Delivery) (chat.Action
 // performDelivery performs one action in chat, once, and settles its
 // lease.
 func (n *Node) performDelivery(ctx context.Context, r *masterRole, d *queue.Delivery) {
-	a, ok := n.decodeAction(ctx, d)
-	if !ok {
-		return
+	if a, ok := n.decodeAction(ctx, d); ok {
+		n.send(ctx, r, []*queue.Delivery{d}, n.cut(a))
 	}
-	if !n.claim(ctx, r, d, a) {
-		return
-	}
-	n.performClaimed(ctx, r, []*queue.Delivery{d}, n.cut(a))
 }
 
-// claim claims a's id with the role's term as fence, so that a paused
-// master cannot act and a duplicate is dropped. When it returns false, d
-// has been settled (a duplicate) or given back (not master any more).
-func (n *Node) claim(ctx context.Context, r *masterRole, d *queue.Delivery, a chat.Action) bool {
-	settle := context.WithoutCancel(ctx)
-	if !n.stillMaster(r.term) {
-		n.release(settle, d)
-		r.end("lease expired")
-		return false
-	}
-	first, err := n.parts.Queue.Claim(settle, sentKey(a.ID), n.opt.Queue.DedupeWindow,
-		queue.Fence(r.term))
-	switch {
-	case errors.Is(err, queue.ErrFenced):
-		n.release(settle, d)
-		r.end("fenced: a newer term exists")
-		return false
-	case err != nil:
-		n.log.Warn("claim failed", "msg_id", a.ID, "err", err)
-		n.release(settle, d)
-		sleepCtx(ctx, time.Second)
-		return false
-	case !first:
-		n.log.Debug("duplicate action dropped", "msg_id", a.ID)
-		n.m.ActionPerformed(string(a.Kind), metrics.ActionDuplicate)
-		n.finish(settle, d, nil)
-		return false
-	}
-	return true
+// Why a gate stopped an action.
+var (
+	errNotMaster = errors.New("node: not master any more")
+	errDuplicate = errors.New("node: action already performed")
+	errClaim     = errors.New("node: claim failed")
+)
+
+// sending is one action on its way to chat and the deliveries it stands
+// for: one, or the notices a summary counts.
+type sending struct {
+	r       *masterRole
+	a       chat.Action
+	ds      []*queue.Delivery
+	claimed map[*queue.Delivery]bool // claims this node took
+	dups    map[*queue.Delivery]bool // performed before, by anyone
+	stop    string                   // why the role must end, if it must
 }
 
-// performClaimed performs a, whose claims are held for every delivery in
-// ds, and settles them all. An action that surely did not happen is
-// unclaimed and given back unchanged, so a failover never counts as a
-// failure.
-func (n *Node) performClaimed(ctx context.Context, r *masterRole, ds []*queue.Delivery,
-	a chat.Action) {
+// send performs a for the deliveries ds and settles them. The checks
+// that make it happen once, and only from the current master, are made by
+// the adapter's gate right before the first line is written: after any
+// wait for pacing, so that a master that paused or died while waiting
+// neither sends late nor leaves a claim for an action it never sent.
+func (n *Node) send(ctx context.Context, r *masterRole, ds []*queue.Delivery, a chat.Action) {
+	s := &sending{r: r, a: a, ds: ds, claimed: map[*queue.Delivery]bool{},
+		dups: map[*queue.Delivery]bool{}}
+	err := r.adapter.Perform(ctx, a, n.gate(context.WithoutCancel(ctx), s))
+	n.settleSend(ctx, s, err)
+}
+
+// gate checks the lease before every line, and claims each delivery's id
+// with the term as fence before the first.
+func (n *Node) gate(ctx context.Context, s *sending) chat.Gate {
+	return func(first bool) error {
+		if !n.stillMaster(s.r.term) {
+			s.stop = "lease expired"
+			return errNotMaster
+		}
+		if !first {
+			return nil
+		}
+		if err := n.claimAll(ctx, s); err != nil {
+			return err
+		}
+		// The claims took a round trip: look at the lease once more.
+		if !n.stillMaster(s.r.term) {
+			s.stop = "lease expired"
+			return errNotMaster
+		}
+		return nil
+	}
+}
+
+// claimAll claims every delivery of s, sorting out the duplicates.
+func (n *Node) claimAll(ctx context.Context, s *sending) error {
+	for _, d := range s.ds {
+		ok, err := n.parts.Queue.Claim(ctx, sentKey(d.Envelope.ID), n.opt.Queue.DedupeWindow,
+			queue.Fence(s.r.term))
+		switch {
+		case errors.Is(err, queue.ErrFenced):
+			s.stop = "fenced: a newer term exists"
+			return errNotMaster
+		case err != nil:
+			return fmt.Errorf("%w: %w", errClaim, err)
+		case ok:
+			s.claimed[d] = true
+		default:
+			s.dups[d] = true
+		}
+	}
+	if len(s.claimed) == 0 {
+		return errDuplicate
+	}
+	return nil
+}
+
+// settleSend settles every delivery of s after Perform returned err. An
+// action that surely did not reach chat is unclaimed and given back
+// unchanged, so a failover never counts as a failure.
+func (n *Node) settleSend(ctx context.Context, s *sending, err error) {
 	settle := context.WithoutCancel(ctx)
-	err := r.adapter.Perform(ctx, a)
+	kind := string(s.a.Kind)
+	var pending []*queue.Delivery
+	for _, d := range s.ds {
+		if s.dups[d] {
+			n.log.Debug("duplicate action dropped", "msg_id", d.Envelope.ID)
+			n.m.ActionPerformed(kind, metrics.ActionDuplicate)
+			n.finish(settle, d, nil)
+			continue
+		}
+		pending = append(pending, d)
+	}
 	outcome := metrics.ActionSent
 	switch {
 	case err == nil:
-		n.log.Debug("action performed", "msg_id", a.ID, "kind", a.Kind, "term", r.term)
+		n.log.Debug("action performed", "msg_id", s.a.ID, "kind", kind, "term", s.r.term)
+	case errors.Is(err, errDuplicate):
+		return
 	case errors.Is(err, chat.ErrUnsupported):
-		n.log.Warn("action not supported by adapter", "msg_id", a.ID, "kind", a.Kind,
-			"adapter", r.adapter.Name())
+		n.log.Warn("action not supported by adapter", "msg_id", s.a.ID, "kind", kind,
+			"adapter", s.r.adapter.Name())
 		outcome, err = metrics.ActionUnsupported, nil
-	case errors.Is(err, chat.ErrNotConnected), ctx.Err() != nil:
-		for _, d := range ds {
-			n.unclaim(settle, d.Envelope.ID)
-			n.release(settle, d)
-		}
-		n.m.ActionPerformed(string(a.Kind), metrics.ActionReleased)
+	case errors.Is(err, chat.ErrPartial):
+		n.log.Warn("action cut short by a lost connection; not repeated", "msg_id", s.a.ID,
+			"err", err)
+		outcome, err = metrics.ActionFailed, nil
+	case errors.Is(err, errNotMaster), errors.Is(err, errClaim),
+		errors.Is(err, chat.ErrNotConnected), ctx.Err() != nil:
+		n.giveBack(ctx, s, pending, err)
 		return
 	default:
-		outcome, err = metrics.ActionFailed, fmt.Errorf("perform %s: %w", a.Kind, err)
+		outcome, err = metrics.ActionFailed, fmt.Errorf("perform %s: %w", kind, err)
 	}
-	n.m.ActionPerformed(string(a.Kind), outcome)
-	for _, d := range ds {
+	n.m.ActionPerformed(kind, outcome)
+	for _, d := range pending {
 		n.finish(settle, d, err)
+	}
+}
+
+// giveBack returns deliveries whose action did not reach chat to the
+// front of their list, their claims forgotten, and ends the role when the
+// gate found this node no longer master.
+func (n *Node) giveBack(ctx context.Context, s *sending, pending []*queue.Delivery, err error) {
+	settle := context.WithoutCancel(ctx)
+	for _, d := range pending {
+		if s.claimed[d] {
+			n.unclaim(settle, d.Envelope.ID)
+		}
+		n.release(settle, d)
+	}
+	n.m.ActionPerformed(string(s.a.Kind), metrics.ActionReleased)
+	if s.stop != "" {
+		s.r.end(s.stop)
+	}
+	if errors.Is(err, errClaim) {
+		n.log.Warn("claim failed", "msg_id", s.a.ID, "err", err)
+		sleepCtx(ctx, time.Second)
 	}
 }
 

@@ -66,8 +66,11 @@ func (r *recorder) Run(ctx context.Context, ev chat.Events) error {
 	<-ctx.Done()
 	return nil
 }
-func (r *recorder) Perform(ctx context.Context, a chat.Action) error {
+func (r *recorder) Perform(ctx context.Context, a chat.Action, gate chat.Gate) error {
 	<-r.pause
+	if err := gate(true); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.acts = append(r.acts, a)

@@ -155,7 +155,7 @@ func TestPerform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := b.Perform(ctx, tt.act); err != nil {
+			if err := b.Perform(ctx, tt.act, nil); err != nil {
 				t.Fatalf("Perform: %v", err)
 			}
 			if m, ok := alice.WaitFor(wait, tt.want); !ok {
@@ -174,13 +174,13 @@ func TestPerformJoinPart(t *testing.T) {
 	alice.Join("#dev")
 	ctx := context.Background()
 
-	if err := b.Perform(ctx, chat.Action{Kind: chat.Join, Target: "#dev"}); err != nil {
+	if err := b.Perform(ctx, chat.Action{Kind: chat.Join, Target: "#dev"}, nil); err != nil {
 		t.Fatalf("Perform join: %v", err)
 	}
 	if _, ok := alice.WaitFor(wait, joinedBy("herald", "#dev")); !ok {
 		t.Fatal("alice did not see herald join #dev")
 	}
-	err := b.Perform(ctx, chat.Action{Kind: chat.Part, Target: "#dev", Text: "bye\r\nQUIT"})
+	err := b.Perform(ctx, chat.Action{Kind: chat.Part, Target: "#dev", Text: "bye\r\nQUIT"}, nil)
 	if err != nil {
 		t.Fatalf("Perform part: %v", err)
 	}
@@ -200,7 +200,7 @@ func TestPerformRefuses(t *testing.T) {
 	}
 	ctx := context.Background()
 	send := chat.Action{Kind: chat.Send, Target: "#ops", Lines: []string{"x"}}
-	if err := a.Perform(ctx, send); !errors.Is(err, chat.ErrNotConnected) {
+	if err := a.Perform(ctx, send, nil); !errors.Is(err, chat.ErrNotConnected) {
 		t.Fatalf("Perform before Run = %v, want ErrNotConnected", err)
 	}
 
@@ -226,7 +226,7 @@ func TestPerformRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := a.Perform(ctx, tt.act); !errors.Is(err, tt.want) {
+			if err := a.Perform(ctx, tt.act, nil); !errors.Is(err, tt.want) {
 				t.Fatalf("Perform = %v, want %v", err, tt.want)
 			}
 		})
@@ -255,7 +255,7 @@ func TestLongReplySplits(t *testing.T) {
 	}
 	text := sb.String()
 	err := b.Perform(context.Background(), chat.Action{Kind: chat.Reply, Target: "#ops",
-		User: "alice", Lines: []string{text}})
+		User: "alice", Lines: []string{text}}, nil)
 	if err != nil {
 		t.Fatalf("Perform: %v", err)
 	}
@@ -295,7 +295,7 @@ func TestNoCommandInjection(t *testing.T) {
 	ctx := context.Background()
 
 	err := b.Perform(ctx, chat.Action{Kind: chat.Reply, Target: "#ops", User: "alice",
-		Lines: []string{"hello\r\nQUIT :bye", "a\x00b\rJOIN #evil\nPART #ops"}})
+		Lines: []string{"hello\r\nQUIT :bye", "a\x00b\rJOIN #evil\nPART #ops"}}, nil)
 	if err != nil {
 		t.Fatalf("Perform: %v", err)
 	}
@@ -307,7 +307,7 @@ func TestNoCommandInjection(t *testing.T) {
 
 	// Still connected and in #ops: a later line arrives.
 	if err := b.Perform(ctx, chat.Action{Kind: chat.Send, Target: "#ops",
-		Lines: []string{"still here"}}); err != nil {
+		Lines: []string{"still here"}}, nil); err != nil {
 		t.Fatalf("Perform: %v", err)
 	}
 	if _, ok := alice.WaitFor(wait, saidBy("herald", "#ops", "still here")); !ok {
@@ -392,7 +392,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	b := startBot(t, testConfig(srv.Addr))
 	b.waitConnected(1)
 	ctx := context.Background()
-	if err := b.Perform(ctx, chat.Action{Kind: chat.Join, Target: "#dev"}); err != nil {
+	if err := b.Perform(ctx, chat.Action{Kind: chat.Join, Target: "#dev"}, nil); err != nil {
 		t.Fatalf("Perform join: %v", err)
 	}
 
@@ -409,7 +409,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	}
 	alice.Join("#ops")
 	if err := b.Perform(ctx, chat.Action{Kind: chat.Send, Target: "#ops",
-		Lines: []string{"back"}}); err != nil {
+		Lines: []string{"back"}}, nil); err != nil {
 		t.Fatalf("Perform after reconnect: %v", err)
 	}
 	if _, ok := alice.WaitFor(wait, saidBy("herald", "#ops", "back")); !ok {
@@ -535,7 +535,7 @@ func TestPacing(t *testing.T) {
 	errs := make(chan error, 2)
 	for _, tag := range []string{"one", "two"} {
 		go func() {
-			errs <- b.Perform(ctx, chat.Action{Kind: chat.Send, Target: "#ops", Lines: lines(tag)})
+			errs <- b.Perform(ctx, chat.Action{Kind: chat.Send, Target: "#ops", Lines: lines(tag)}, nil)
 		}()
 	}
 	for range 2 {

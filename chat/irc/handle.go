@@ -126,7 +126,6 @@ func (s *session) onWelcome(ctx context.Context, m Message) error {
 	for _, r := range rooms {
 		s.pending[fold(r)] = true
 	}
-	s.joinsSent = time.Now()
 	for _, line := range joinLines(rooms, s.a.cfg.MaxLine) {
 		if err := s.a.bucket.wait(ctx); err != nil {
 			return err
@@ -135,6 +134,9 @@ func (s *session) onWelcome(ctx context.Context, m Message) error {
 			return err
 		}
 	}
+	// The answer is awaited from the last JOIN sent, not from before the
+	// wait for pacing, so a slow budget is not taken for a silent server.
+	s.joinsSent = time.Now()
 	return nil
 }
 

@@ -15,12 +15,13 @@ const minPayload = 16
 // Perform carries out one action: Send and Reply as PRIVMSG lines (Reply
 // addresses the user as "user: " on every line, except in a private
 // conversation with that user), Topic, Join and Part. Each line waits for
-// a token of the bucket; the lines of one action go out together, and
-// concurrent calls take turns. Perform returns chat.ErrUnsupported for
-// other kinds, ErrBadTarget for a target it will not write, and
-// chat.ErrNotConnected without a connection or when the connection fails
-// midway, possibly after some lines went out.
-func (a *Adapter) Perform(ctx context.Context, act chat.Action) error {
+// a token of the bucket, then passes gate, then is written; the lines of
+// one action go out together, and concurrent calls take turns. Perform
+// returns chat.ErrUnsupported for other kinds, ErrBadTarget for a target
+// it will not write, gate's error, chat.ErrNotConnected when no line went
+// out for want of a connection, and chat.ErrPartial when the connection
+// failed after some lines went out.
+func (a *Adapter) Perform(ctx context.Context, act chat.Action, gate chat.Gate) error {
 	op := "irc: perform " + string(act.Kind)
 	lines, err := a.build(act)
 	if err != nil {
@@ -38,17 +39,27 @@ func (a *Adapter) Perform(ctx context.Context, act chat.Action) error {
 	}
 	defer func() { <-a.turn }()
 
-	for _, m := range lines {
+	lost := chat.ErrNotConnected
+	for i, m := range lines {
 		if err := a.bucket.wait(ctx); err != nil {
+			if i > 0 {
+				return fmt.Errorf("%s: %w: %w", op, chat.ErrPartial, err)
+			}
 			return fmt.Errorf("%s: %w", op, err)
 		}
 		s := a.session()
 		if s == nil {
-			return fmt.Errorf("%s: %w", op, chat.ErrNotConnected)
+			return fmt.Errorf("%s: %w", op, lost)
+		}
+		if gate != nil {
+			if err := gate(i == 0); err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
 		}
 		if err := s.write(m); err != nil {
-			return fmt.Errorf("%s: %w: %w", op, chat.ErrNotConnected, err)
+			return fmt.Errorf("%s: %w: %w", op, lost, err)
 		}
+		lost = chat.ErrPartial
 	}
 	a.trackRooms(act)
 	return nil

@@ -97,10 +97,19 @@ func (a *Adapter) message(line string) (chat.Message, bool) {
 	}, true
 }
 
-// Perform prints the action.
-func (a *Adapter) Perform(_ context.Context, act chat.Action) error {
+// Perform prints the action, once gate lets it.
+func (a *Adapter) Perform(_ context.Context, act chat.Action, gate chat.Gate) error {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
+	if act.Kind != chat.Send && act.Kind != chat.Reply && act.Kind != chat.Topic &&
+		act.Kind != chat.Join && act.Kind != chat.Part {
+		return chat.ErrUnsupported
+	}
+	if gate != nil {
+		if err := gate(true); err != nil {
+			return err
+		}
+	}
 	switch act.Kind {
 	case chat.Send, chat.Reply:
 		for _, l := range act.Lines {

@@ -51,11 +51,11 @@ func TestShellRoundTrip(t *testing.T) {
 		}
 	}
 	err := a.Perform(ctx, chat.Action{Kind: chat.Reply, Target: shell.Room,
-		Lines: []string{"pong\r\nsecond"}})
+		Lines: []string{"pong\r\nsecond"}}, nil)
 	if err != nil || !strings.Contains(out.String(), "herald> pong\nherald> second\n") {
 		t.Fatalf("output %q, err %v", out.String(), err)
 	}
-	if err := a.Perform(ctx, chat.Action{Kind: "wave"}); err != chat.ErrUnsupported {
+	if err := a.Perform(ctx, chat.Action{Kind: "wave"}, nil); err != chat.ErrUnsupported {
 		t.Fatalf("unknown kind: %v", err)
 	}
 	cancel()

@@ -80,7 +80,7 @@ func TestHarness(t *testing.T) {
 	// Pings while nothing else happens, paced as they will be under load.
 	every := (s.Duration - floodWarmup - time.Second) / time.Duration(s.Pings)
 	res.LoadAvg["before_idle_pings"] = loadAvg()
-	res.PingIdle = c.pingSeries(s.Pings, every, time.Time{})
+	res.PingIdle = c.pingSeries(s.Pings, every)
 
 	// Saturate the intake while the person keeps pinging.
 	res.LoadAvg["before_load"] = loadAvg()
@@ -115,7 +115,8 @@ type floodResult struct {
 }
 
 // flood runs wrk against every node while the person pings every
-// interval, and returns when both are done.
+// interval, and returns when wrk is done and the pongs are in. The pings
+// are spread over the load from floodWarmup to a second before its end.
 func (c *cluster) flood(s settings, every time.Duration) floodResult {
 	c.t.Helper()
 	meter := newCPUMeter(c.pids())
@@ -126,7 +127,7 @@ func (c *cluster) flood(s settings, every time.Duration) floodResult {
 	go func() {
 		defer wg.Done()
 		time.Sleep(floodWarmup) // pacing: the first ping meets a saturated intake
-		f.pings = c.pingSeries(s.Pings, every, f.start.Add(s.Duration-time.Second))
+		f.pings = c.pingSeries(s.Pings, every)
 	}()
 	intake, wrkCPU := runWrk(c.t, c.addrs(), s.Conns, s.Duration)
 	f.intake, f.end = intake, time.Now()

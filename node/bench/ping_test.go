@@ -6,20 +6,21 @@ import (
 	"time"
 
 	"github.com/herald-chatops/herald/chat/irc"
+	"github.com/herald-chatops/herald/node/clustertest"
 )
 
-// pingTimeout bounds the wait for one pong; a pong later than that is
-// counted as a timeout, and then awaited once more so that it is not
-// taken for the answer to the next ping.
-const pingTimeout = 10 * time.Second
+// pongWait bounds the wait, after the last ping of a series, for the
+// pongs still missing; those that do not come count as timeouts.
+const pongWait = 30 * time.Second
 
 // pingResult sums up one series of pings.
 type pingResult struct {
 	Sent     int `json:"sent"`
 	Answered int `json:"answered"`
-	Timeouts int `json:"timeouts"`
-	// Skipped pings were not sent because the series ran out of time.
-	Skipped    int     `json:"skipped"`
+	// Timeouts are pings without a pong within 30s of the last ping.
+	// Pongs are matched to pings in order, so after a lost one the later
+	// round trips are off by an interval: trust a series without any.
+	Timeouts   int     `json:"timeouts"`
 	IntervalMS float64 `json:"interval_ms"`
 	P50MS      float64 `json:"p50_ms"`
 	P90MS      float64 `json:"p90_ms"`
@@ -37,42 +38,47 @@ func (c *cluster) ping(within time.Duration) (time.Duration, bool) {
 	return time.Since(start), ok
 }
 
-// pingSeries sends n pings, one every interval, each after the previous
-// pong; after a pong later than the interval the next ping goes at once
-// and the pacing starts again from there. Pings not started by until are
-// skipped; a zero until never skips.
-func (c *cluster) pingSeries(n int, every time.Duration, until time.Time) pingResult {
-	res := pingResult{IntervalMS: ms(every)}
-	var rtts []time.Duration
-	next := time.Now()
+// pingSeries says `herald: ping` n times, one every interval whatever
+// the answers (so a slow answer delays no later ping, and the figures
+// show what a person sees), then waits for the pongs. The bot answers
+// one person's pings in the order they were said (one inbound list, one
+// outbound list), and all pongs read alike, so the i-th pong is taken as
+// the answer to the i-th ping; times are those at which the person's
+// client read each pong.
+func (c *cluster) pingSeries(n int, every time.Duration) pingResult {
+	res := pingResult{Sent: n, IntervalMS: ms(every)}
+	first := time.Now()
+	sent := make([]time.Time, 0, n)
 	for i := range n {
-		if !until.IsZero() && next.After(until) {
-			res.Skipped = n - i
-			break
-		}
-		time.Sleep(time.Until(next)) // pacing of the series, not a wait for a condition
-		next = next.Add(every)
-		res.Sent++
-		rtt, ok := c.ping(pingTimeout)
-		next = later(next, time.Now())
-		if !ok {
-			res.Timeouts++
-			c.person.WaitFor(pingTimeout, isPong)
-			continue
-		}
-		rtts = append(rtts, rtt)
+		time.Sleep(time.Until(first.Add(time.Duration(i) * every))) // pacing, not a wait
+		sent = append(sent, time.Now())
+		c.person.Say(room, botNick+": ping")
 	}
-	res.Answered = len(rtts)
+	var pongs []time.Time
+	clustertest.Eventually(pongWait, func() bool {
+		pongs = c.pongsSince(first)
+		return len(pongs) >= n
+	})
+	pongs = pongs[:min(len(pongs), n)]
+	rtts := make([]time.Duration, len(pongs))
+	for i, at := range pongs {
+		rtts[i] = at.Sub(sent[i])
+	}
+	res.Answered, res.Timeouts = len(rtts), n-len(rtts)
 	res.summarize(rtts)
 	return res
 }
 
-// later returns the later of a and b.
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// pongsSince returns when the person read each pong from since on.
+func (c *cluster) pongsSince(since time.Time) []time.Time {
+	var out []time.Time
+	for _, l := range c.person.Lines() {
+		if !l.At.Before(since) && l.Target == room && strings.HasPrefix(l.From, botNick) &&
+			l.Text == personNick+": pong" {
+			out = append(out, l.At)
+		}
 	}
-	return b
+	return out
 }
 
 // summarize fills in the percentiles of rtts.
