@@ -57,6 +57,9 @@ type Node struct {
 	// unanswered then never will be.
 	raftDone chan struct{}
 	closed   atomic.Bool
+	// readTerm is the raft term in which this node, as leader, last
+	// passed a barrier; reads need one per term.
+	readTerm atomic.Uint64
 	once     sync.Once
 	wg       sync.WaitGroup
 }

@@ -114,6 +114,9 @@ func (n *Node) handle(ctx context.Context, c *op) response {
 
 // answer handles the requests that are not log entries, on the leader.
 func (n *Node) answer(c *op) response {
+	if err := n.readBarrier(); err != nil {
+		return n.raftFailure(err)
+	}
 	var res response
 	switch c.Op {
 	case opPing:
@@ -133,6 +136,23 @@ func (n *Node) answer(c *op) response {
 		return response{Code: codeBadRequest, Msg: "unknown op " + c.Op}
 	}
 	return res
+}
+
+// readBarrier makes sure, once per raft term, that this leader's state
+// machine has applied every entry committed before the term began. A new
+// leader applies its predecessors' entries only after it committed one of
+// its own, and a read answered before that could miss writes that were
+// already acknowledged.
+func (n *Node) readBarrier() error {
+	term := n.raft.CurrentTerm()
+	if n.readTerm.Load() == term {
+		return nil
+	}
+	if err := n.wait(n.raft.Barrier(enqueueTimeout)); err != nil {
+		return err
+	}
+	n.readTerm.Store(term)
+	return nil
 }
 
 // apply appends c to the raft log with this leader's clock and returns
