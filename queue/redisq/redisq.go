@@ -30,8 +30,14 @@
 // What it does not guarantee: durability beyond what the Redis server
 // keeps (run it with AOF for that), and anything while Redis is down:
 // calls then fail with errors and succeed again once it is back, with no
-// new Queue needed. Node ids must be unique among running nodes: two
-// live Queues with one id take each other's leases for orphans.
+// new Queue needed. Behind Sentinel (redis.sentinel) the same holds
+// across a failover: calls fail until a replica is promoted, then work
+// on it. But Redis replicates asynchronously, so writes the dead master
+// acknowledged and had not yet sent to that replica are gone: a lost
+// Push loses its envelope, a lost Pop or Ack has it handled again, a
+// lost Claim lets a duplicate through. Node ids must be unique among
+// running nodes: two live Queues with one id take each other's leases
+// for orphans.
 //
 // Pop never blocks longer than its wait, but may return ErrEmpty sooner:
 // go-redis sends BLMOVE blocks in whole seconds, so a longer wait is cut
