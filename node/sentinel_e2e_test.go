@@ -1,0 +1,330 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/herald-chatops/herald/chat/irc/ircdtest"
+	"github.com/herald-chatops/herald/node/clustertest"
+	"github.com/herald-chatops/herald/queue/redistest"
+)
+
+// sentinelYAML is a node's configuration with its own redis section and
+// election settings (%s), and the IRC chat of the other cluster tests,
+// paced fast enough for five echoes a second.
+const sentinelYAML = `
+node: {id: %s}
+cluster: {namespace: e2e}
+%s
+queue: {heartbeat: 200ms, node_ttl: 1s}
+worker: {chat_concurrency: 2}
+chat:
+  adapter: irc
+  test_commands: true
+  irc:
+    server: "%s"
+    nick: herald
+    channels: ["#ops"]
+    ping_interval: 5s
+    rate: 20
+    burst: 20
+http: {addr: "%s"}
+log: {level: debug}
+`
+
+// startWithRedisYAML starts three nodes whose redis and election
+// sections are redisYAML, on a fresh IRC server with a person in #ops.
+func startWithRedisYAML(t *testing.T, redisYAML string) *e2e {
+	if testing.Short() {
+		t.Skip("end-to-end cluster test: skipped with -short")
+	}
+	ircd := ircdtest.Start(t, ircdtest.Options{})
+	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
+		ircAddr: ircd.Addr}
+	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
+	c.client.Join("#ops")
+	for _, id := range []string{"n1", "n2", "n3"} {
+		addr := clustertest.FreeAddr(t)
+		yaml := fmt.Sprintf(sentinelYAML, id, redisYAML, ircd.Addr, addr)
+		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
+		c.order = append(c.order, id)
+	}
+	c.waitBotJoined(20 * time.Second)
+	return c
+}
+
+// quoted returns addrs as a YAML flow list.
+func quoted(addrs []string) string {
+	q := make([]string, len(addrs))
+	for i, a := range addrs {
+		q[i] = fmt.Sprintf("%q", a)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// echo is one "herald: echo TOKEN" said by the person.
+type echo struct {
+	token string
+	at    time.Time
+}
+
+// sayer says echoes at a steady rate in #ops until it has said n.
+type sayer struct {
+	mu    sync.Mutex
+	said  []echo
+	every time.Duration
+	n     int
+}
+
+// run says the echoes; the test waits for it with a WaitGroup.
+func (s *sayer) run(c *e2e) {
+	tick := time.NewTicker(s.every)
+	defer tick.Stop()
+	for i := range s.n {
+		tok := fmt.Sprintf("s%03d", i)
+		s.mu.Lock()
+		s.said = append(s.said, echo{token: tok, at: time.Now()})
+		s.mu.Unlock()
+		c.client.Say("#ops", "herald: echo "+tok)
+		<-tick.C
+	}
+}
+
+// count returns how many echoes were said so far.
+func (s *sayer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.said)
+}
+
+// SIGKILL of the Redis master under steady chat, with a lease (2s)
+// shorter than Sentinel's failover: Sentinel promotes the replica, the
+// nodes follow it with the clients they have, a master exists again,
+// and every echo said after the cluster answers again is answered
+// exactly once. The master's lease lapses during the failover, so what
+// it held in memory and what was said while the bot was out of the
+// channel is lost; the test reports how much.
+func TestE2ESentinelFailover(t *testing.T) {
+	r := sentinelFailover(t, "election: {ttl: 2s, renew: 500ms, retry: 100ms}")
+	r.check(t, false)
+}
+
+// The same with the default lease (5s), which outlasts a fast Sentinel
+// failover: when the master kept its role throughout, echoes said during
+// the failover are answered late but exactly once.
+func TestE2ESentinelFailoverWithinLease(t *testing.T) {
+	r := sentinelFailover(t, "election: {ttl: 5s}")
+	r.check(t, !r.roleEnded)
+}
+
+// sentinelFailover runs a three-node cluster behind Sentinel with the
+// election section election, says five echoes a second for fifteen
+// seconds, kills the Redis master after four, and returns what became of
+// the echoes.
+func sentinelFailover(t *testing.T, election string) echoResult {
+	master := redistest.Start(t, redistest.Options{})
+	k := redistest.StartSentinel(t, master, "herald-redis", 3)
+	c := startWithRedisYAML(t, fmt.Sprintf(`redis:
+  addr: "192.0.2.1:6379"   # ignored with Sentinel
+  sentinel: {master: herald-redis, addrs: %s}
+%s`, quoted(k.Addrs), election))
+	c.ask("ping", "pong", 10*time.Second)
+	before := c.master()
+
+	s := &sayer{every: 200 * time.Millisecond, n: 75}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); s.run(c) }()
+	defer wg.Wait()
+	if !clustertest.Eventually(10*time.Second, func() bool { return s.count() >= 20 }) {
+		t.Fatal("the person could not say 20 echoes within 10s")
+	}
+	killed := time.Now()
+	k.KillMaster()
+	promoted := k.WaitNewMaster(master.Addr, 30*time.Second)
+	switched := time.Now()
+	t.Logf("redis: sentinels promoted %s %v after SIGKILL of %s", promoted,
+		switched.Sub(killed).Round(time.Millisecond), master.Addr)
+	wg.Wait()
+
+	r := c.settleEchoes(s.said, switched)
+	r.killed = killed
+	r.roleEnded = len(c.book.Grep("", "master role ended")) > 0
+	t.Logf("herald: answering again %v after the kill (first echo said after the "+
+		"switch and answered: %s); master before %s, after %s; a master role ended: %v",
+		r.recovered.Sub(killed).Round(time.Millisecond), r.first, before, c.master(),
+		r.roleEnded)
+	if gap := r.recovered.Sub(killed); gap > 20*time.Second {
+		t.Errorf("chat answered again %v after the kill, want within 20s", gap)
+	}
+	return r
+}
+
+// echoResult is what became of each echo.
+type echoResult struct {
+	said      []echo
+	counts    map[string]int
+	first     string
+	killed    time.Time
+	recovered time.Time
+	// roleEnded is true when some node's master role ended.
+	roleEnded bool
+}
+
+// settleEchoes finds when the cluster answered again (the first echo
+// said after switched that was answered), waits until every echo said
+// from then on is answered, lets duplicates arrive, and counts.
+func (c *e2e) settleEchoes(said []echo, switched time.Time) echoResult {
+	c.t.Helper()
+	r := echoResult{said: said, counts: map[string]int{}}
+	var after []echo
+	clustertest.Eventually(20*time.Second, func() bool {
+		for _, e := range said {
+			if !e.at.Before(switched) && c.count(e.token) > 0 {
+				r.first, r.recovered = e.token, e.at
+				return true
+			}
+		}
+		return false
+	})
+	if r.first == "" {
+		c.t.Fatal("no echo said after the failover was ever answered")
+	}
+	for _, e := range said {
+		if !e.at.Before(r.recovered) {
+			after = append(after, e)
+		}
+	}
+	clustertest.Eventually(20*time.Second, func() bool {
+		return !slices.ContainsFunc(after, func(e echo) bool { return c.count(e.token) == 0 })
+	})
+	time.Sleep(1500 * time.Millisecond) // a settle time for duplicates, not a wait for a condition
+	for _, e := range said {
+		r.counts[e.token] = c.count(e.token)
+	}
+	return r
+}
+
+// check holds echoes said before the kill and after recovery to exactly
+// once, and reports what became of those said in between; with
+// windowOnce it holds those to exactly once as well.
+func (r echoResult) check(t *testing.T, windowOnce bool) {
+	t.Helper()
+	var lost, once, twice []string
+	for _, e := range r.said {
+		n := r.counts[e.token]
+		inWindow := !e.at.Before(r.killed) && e.at.Before(r.recovered)
+		switch {
+		case (!inWindow || windowOnce) && n != 1:
+			t.Errorf("echo %s said %v after the kill answered %d times, want once",
+				e.token, e.at.Sub(r.killed).Round(time.Millisecond), n)
+		case !inWindow:
+		case n == 0:
+			lost = append(lost, e.token)
+		case n == 1:
+			once = append(once, e.token)
+		default:
+			twice = append(twice, e.token)
+		}
+	}
+	t.Logf("echoes said during the failover window (%v): %d answered once, %d never "+
+		"%v, %d more than once %v", r.recovered.Sub(r.killed).Round(time.Millisecond),
+		len(once), len(lost), lost, len(twice), twice)
+}
+
+// aclArgs make a Redis whose default user is off and whose user herald
+// may use only the e2e namespace and no dangerous command.
+var aclArgs = []string{"--user", "herald", "on", ">e2e-acl-pass", "~e2e:*",
+	"resetchannels", "+@all", "-@dangerous", "--user", "default", "off"}
+
+// election.redis_addrs: the lock is held by a majority of three
+// independent Redis servers, apart from the queue's Redis. With one of
+// them killed the master keeps its lease and a new master can still be
+// elected; with two killed there is none. Every server has only an ACL
+// user restricted to the cluster's namespace.
+func TestE2ELockQuorum(t *testing.T) {
+	queueRedis := redistest.Start(t, redistest.Options{Args: aclArgs})
+	var locks []*redistest.Server
+	var addrs []string
+	for range 3 {
+		l := redistest.Start(t, redistest.Options{Args: aclArgs})
+		locks, addrs = append(locks, l), append(addrs, l.Addr)
+	}
+	c := startWithRedisYAML(t, fmt.Sprintf(`redis:
+  addr: %q
+  username: herald
+  password: e2e-acl-pass
+election: {ttl: 2s, renew: 500ms, retry: 100ms, redis_addrs: %s}`,
+		queueRedis.Addr, quoted(addrs)))
+	c.ask("ping", "pong", 10*time.Second)
+	first := c.master()
+	if n := lockHolders(t, append(addrs, queueRedis.Addr)); n != 3 {
+		t.Fatalf("%d servers hold e2e:master, want the three lock servers only", n)
+	}
+
+	// One lock server gone: the master renews its lease with the two
+	// others for longer than a lease, and answers all along.
+	locks[0].Stop()
+	lostAt := time.Now()
+	renewed := func() bool { return c.renewalsSince(first, lostAt) >= 6 }
+	if !clustertest.Eventually(10*time.Second, renewed) {
+		t.Fatalf("%s renewed its lease %d times in 10s with two lock servers of three",
+			first, c.renewalsSince(first, lostAt))
+	}
+	c.ask("echo q1", "q1", 5*time.Second)
+	if now := c.master(); now != first || len(c.book.Grep(first, "master role ended")) > 0 {
+		t.Fatalf("master %s -> %s after one lock server died %v ago, want no change",
+			first, now, time.Since(lostAt))
+	}
+
+	// Two of three still elect a new master when the master dies.
+	c.nodes[first].Kill()
+	c.waitBotJoined(15 * time.Second)
+	c.ask("echo q-new", "q-new", 10*time.Second)
+	second := c.master()
+	t.Logf("with two lock servers of three, %s took over from %s", second, first)
+
+	// One of three is no majority: the master steps down.
+	locks[1].Stop()
+	ended := func() bool { return len(c.book.Grep(second, "master role ended")) > 0 }
+	if !clustertest.Eventually(10*time.Second, ended) {
+		t.Fatal("the master kept its role with one lock server of three")
+	}
+}
+
+// renewalsSince counts the lease renewals node logged after from.
+func (c *e2e) renewalsSince(node string, from time.Time) int {
+	n := 0
+	for _, l := range c.book.Grep(node, "lease renewed") {
+		if l.Time.After(from) {
+			n++
+		}
+	}
+	return n
+}
+
+// lockHolders returns how many of the servers at addrs hold the lock key.
+func lockHolders(t *testing.T, addrs []string) int {
+	t.Helper()
+	n := 0
+	for _, addr := range addrs {
+		rc := redis.NewClient(&redis.Options{Addr: addr, Username: "herald",
+			Password: "e2e-acl-pass"})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		got, err := rc.Exists(ctx, "e2e:master").Result()
+		cancel()
+		_ = rc.Close()
+		if err != nil {
+			t.Fatalf("exists on %s: %v", addr, err)
+		}
+		n += int(got)
+	}
+	return n
+}
