@@ -4,10 +4,11 @@
 // the embedded default.
 //
 // A Node is one process's member of the cluster (Open, Close). Its state
-// machine holds the lists (inbound, outbound, jobs), the leases of each
-// node, the dead letters, the claim keys, the node heartbeats and the
-// current term's fence. Queue views it as a queue.Queue; the package
-// election/raftelect builds the election on the same Node.
+// machine holds the lists (queue.Lists), the leases of each node, the
+// dead letters, the claim keys, the node heartbeats and the current
+// term's fence. Queue views it as a queue.Queue; the package
+// election/raftelect builds the election on the same Node. Its files are
+// raft.db (log and stable store) and snapshots/ under node.data_dir.
 //
 // What it guarantees, beyond the promises of package queue:
 //

@@ -29,7 +29,7 @@ const (
 // as JSON. Times are Unix nanoseconds of the leader's clock.
 type state struct {
 	V int `json:"v"`
-	// Lists are inbound, outbound and jobs.
+	// Lists are the lists of queue.Lists, by name.
 	Lists map[string]*deque `json:"lists"`
 	// Leases are the envelopes popped and not yet ended, by lease id.
 	Leases map[uint64]*lease `json:"leases"`
