@@ -184,32 +184,39 @@ type echoResult struct {
 func (c *e2e) settleEchoes(said []echo, switched time.Time) echoResult {
 	c.t.Helper()
 	r := echoResult{said: said, counts: map[string]int{}}
-	var after []echo
-	clustertest.Eventually(20*time.Second, func() bool {
-		for _, e := range said {
-			if !e.at.Before(switched) && c.count(e.token) > 0 {
-				r.first, r.recovered = e.token, e.at
-				return true
-			}
-		}
-		return false
-	})
+	r.first, r.recovered = c.firstAnswered(said, switched)
 	if r.first == "" {
 		c.t.Fatal("no echo said after the failover was ever answered")
 	}
-	for _, e := range said {
-		if !e.at.Before(r.recovered) {
-			after = append(after, e)
-		}
+	unanswered := func() bool {
+		return slices.ContainsFunc(said, func(e echo) bool {
+			return !e.at.Before(r.recovered) && c.count(e.token) == 0
+		})
 	}
-	clustertest.Eventually(20*time.Second, func() bool {
-		return !slices.ContainsFunc(after, func(e echo) bool { return c.count(e.token) == 0 })
-	})
+	clustertest.Eventually(20*time.Second, func() bool { return !unanswered() })
 	time.Sleep(1500 * time.Millisecond) // a settle time for duplicates, not a wait for a condition
 	for _, e := range said {
 		r.counts[e.token] = c.count(e.token)
 	}
 	return r
+}
+
+// firstAnswered waits up to 20s for an answer to an echo said after from,
+// and returns the first such echo that was answered and when it was
+// said; "" when none was.
+func (c *e2e) firstAnswered(said []echo, from time.Time) (string, time.Time) {
+	var tok string
+	var at time.Time
+	clustertest.Eventually(20*time.Second, func() bool {
+		for _, e := range said {
+			if !e.at.Before(from) && c.count(e.token) > 0 {
+				tok, at = e.token, e.at
+				return true
+			}
+		}
+		return false
+	})
+	return tok, at
 }
 
 // check holds echoes said before the kill and after recovery to exactly

@@ -85,15 +85,9 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 	if tc.ServerName == "" && cfg.Sentinel.Master == "" {
 		tc.ServerName, _, _ = net.SplitHostPort(cfg.Addr)
 	}
-	if cfg.TLSCA != "" {
-		pem, err := os.ReadFile(cfg.TLSCA)
-		if err != nil {
-			return nil, fmt.Errorf("redis.tls_ca: %w", err)
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("redis.tls_ca (%q) holds no PEM certificate", cfg.TLSCA)
-		}
+	var err error
+	if tc.RootCAs, err = loadCA(cfg.TLSCA); err != nil {
+		return nil, err
 	}
 	if cfg.TLSCert != "" {
 		pair, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -103,4 +97,21 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{pair}
 	}
 	return tc, nil
+}
+
+// loadCA reads the PEM file of redis.tls_ca; nil for none means the
+// system's roots.
+func loadCA(file string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("redis.tls_ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("redis.tls_ca (%q) holds no PEM certificate", file)
+	}
+	return pool, nil
 }

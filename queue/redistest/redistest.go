@@ -1,6 +1,12 @@
 // Package redistest starts real redis-server processes for tests, each on
 // a free loopback port with its own data folder, and stops them when the
-// test ends.
+// test ends: plain servers (Start), servers that speak only TLS with
+// throwaway certificates (StartTLS, NewCerts), and a master with replicas
+// watched by redis-sentinel processes (StartSentinel), whose master a
+// test can kill to watch a failover.
+//
+// It signals only the processes it started, by their PID, and never
+// reaches beyond 127.0.0.1.
 package redistest
 
 import (

@@ -73,17 +73,7 @@ func StartSentinelWith(t testing.TB, master *Server, name string,
 		opt.Replicas = 1
 	}
 	k := &Sentinel{Name: name, Servers: []*Server{master}, t: t, password: opt.Password}
-
-	// A replica syncs at once instead of after the default 5s wait for
-	// more replicas to join.
-	k.configSet(master.Addr, "repl-diskless-sync-delay", "0")
-	_, port, _ := net.SplitHostPort(master.Addr)
-	for range opt.Replicas {
-		r := Start(t, Options{Args: []string{"--replicaof", "127.0.0.1", port,
-			"--repl-diskless-sync-delay", "0"}})
-		k.Servers = append(k.Servers, r)
-		k.waitLinkUp(r.Addr)
-	}
+	k.startReplicas(master, opt.Replicas)
 
 	// Sentinels find the replicas through the master at once, and each
 	// other through hello messages every two seconds.
@@ -92,6 +82,22 @@ func StartSentinelWith(t testing.TB, master *Server, name string,
 	}
 	k.waitKnown(opt.Replicas, opt.Sentinels-1, 30*time.Second)
 	return k
+}
+
+// startReplicas starts n replicas of master and waits until each is in
+// sync with it.
+func (k *Sentinel) startReplicas(master *Server, n int) {
+	k.t.Helper()
+	// A replica syncs at once instead of after the default 5s wait for
+	// more replicas to join.
+	k.configSet(master.Addr, "repl-diskless-sync-delay", "0")
+	_, port, _ := net.SplitHostPort(master.Addr)
+	for range n {
+		r := Start(k.t, Options{Args: []string{"--replicaof", "127.0.0.1", port,
+			"--repl-diskless-sync-delay", "0"}})
+		k.Servers = append(k.Servers, r)
+		k.waitLinkUp(r.Addr)
+	}
 }
 
 // startOne starts one sentinel with its config in a temporary folder;

@@ -50,16 +50,21 @@ func NewCerts(t testing.TB) Certs {
 	srv.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
 	srv.DNSNames = []string{"localhost"}
 	srv.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-	key, der := sign(t, srv, ca, caKey)
-	writePEM(t, c.ServerCert, "CERTIFICATE", der)
-	writeKey(t, c.ServerKey, key)
+	issue(t, srv, ca, caKey, c.ServerCert, c.ServerKey)
 
 	cli := certTemplate(3, "redistest client")
 	cli.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	key, der = sign(t, cli, ca, caKey)
-	writePEM(t, c.ClientCert, "CERTIFICATE", der)
-	writeKey(t, c.ClientKey, key)
+	issue(t, cli, ca, caKey, c.ClientCert, c.ClientKey)
 	return c
+}
+
+// issue signs tmpl with the authority and writes it and its key.
+func issue(t testing.TB, tmpl, ca *x509.Certificate, caKey *ecdsa.PrivateKey,
+	certFile, keyFile string) {
+	t.Helper()
+	key, der := sign(t, tmpl, ca, caKey)
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writeKey(t, keyFile, key)
 }
 
 // ClientConfig returns a TLS client config that trusts c.CA and shows the
