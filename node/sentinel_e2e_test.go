@@ -42,9 +42,6 @@ log: {level: debug}
 // startWithRedisYAML starts three nodes whose redis and election
 // sections are redisYAML, on a fresh IRC server with a person in #ops.
 func startWithRedisYAML(t *testing.T, redisYAML string) *e2e {
-	if testing.Short() {
-		t.Skip("end-to-end cluster test: skipped with -short")
-	}
 	ircd := ircdtest.Start(t, ircdtest.Options{})
 	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
 		ircAddr: ircd.Addr}
@@ -58,6 +55,14 @@ func startWithRedisYAML(t *testing.T, redisYAML string) *e2e {
 	}
 	c.waitBotJoined(20 * time.Second)
 	return c
+}
+
+// skipShort skips an end-to-end test under -short, before it starts any
+// server.
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end cluster test: skipped with -short")
+	}
 }
 
 // quoted returns addrs as a YAML flow list.
@@ -129,6 +134,7 @@ func TestE2ESentinelFailoverWithinLease(t *testing.T) {
 // seconds, kills the Redis master after four, and returns what became of
 // the echoes.
 func sentinelFailover(t *testing.T, election string) echoResult {
+	skipShort(t)
 	master := redistest.Start(t, redistest.Options{})
 	k := redistest.StartSentinel(t, master, "herald-redis", 3)
 	c := startWithRedisYAML(t, fmt.Sprintf(`redis:
@@ -257,6 +263,7 @@ var aclArgs = []string{"--user", "herald", "on", ">e2e-acl-pass", "~e2e:*",
 // elected; with two killed there is none. Every server has only an ACL
 // user restricted to the cluster's namespace.
 func TestE2ELockQuorum(t *testing.T) {
+	skipShort(t)
 	queueRedis := redistest.Start(t, redistest.Options{Args: aclArgs})
 	var locks []*redistest.Server
 	var addrs []string
