@@ -48,7 +48,8 @@ func TestLoadConfigRefuses(t *testing.T) {
 		{"bad mode", "cluster: {mode: paxos}\n", nil, nil, "cluster.mode"},
 		{"zero workers", "worker: {chat_concurrency: 0}\n", nil, nil,
 			"worker.chat_concurrency"},
-		{"unknown env", "", []string{"HERALD_REDIS_ADRESS=x"}, nil, "HERALD_REDIS_ADRESS"},
+		{"unknown env in a section", "", []string{"HERALD_REDIS_ADRESS=x"}, nil,
+			"HERALD_REDIS_ADRESS"},
 		{"bad env int", "", []string{"HERALD_REDIS_DB=one"}, nil, "redis.db"},
 		{"bad flag duration", "", nil, map[string]string{"election.ttl": "x"}, "election.ttl"},
 	}
@@ -75,7 +76,7 @@ func TestLoadConfigOrder(t *testing.T) {
 		File: file,
 		Env: []string{"HERALD_REDIS_ADDR=127.0.0.1:7000", "HERALD_CHAT_IRC_SERVER=127.0.0.1:7001",
 			"HERALD_CHAT_IRC_CHANNELS=#a, #b", "HERALD_HTTP_ADDR=127.0.0.1:7002",
-			"HERALD_WORKER_CHAT_CONCURRENCY=9", "PATH=/bin"},
+			"HERALD_WORKER_CHAT_CONCURRENCY=9", "PATH=/bin", "HERALD_BIN=/usr/bin/x"},
 		Flags: map[string]string{"http.addr": "127.0.0.1:7003"},
 	})
 	if err != nil {

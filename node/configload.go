@@ -101,11 +101,17 @@ func checkKeys(k *koanf.Koanf, known map[string]reflect.Type, file string) error
 
 // loadEnv sets the keys named by HERALD_ variables. A variable is matched
 // to a known key by its name (dots and underscores alike), so that
-// HERALD_WORKER_CHAT_CONCURRENCY finds worker.chat_concurrency.
+// HERALD_WORKER_CHAT_CONCURRENCY finds worker.chat_concurrency. A variable
+// that starts like a section (HERALD_REDIS_...) but names no key is a typo
+// and refused; other HERALD_ variables belong to someone else and are
+// left alone.
 func loadEnv(k *koanf.Koanf, known map[string]reflect.Type, env []string) error {
 	byEnv := map[string]string{}
+	sections := map[string]bool{}
 	for key := range known {
 		byEnv[EnvPrefix+strings.ToUpper(strings.NewReplacer(".", "_").Replace(key))] = key
+		section, _, _ := strings.Cut(key, ".")
+		sections[EnvPrefix+strings.ToUpper(section)+"_"] = true
 	}
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
@@ -113,14 +119,28 @@ func loadEnv(k *koanf.Koanf, known map[string]reflect.Type, env []string) error 
 			continue
 		}
 		key, ok := byEnv[name]
-		if !ok {
+		if !ok && inSection(name, sections) {
 			return fmt.Errorf("%w: environment variable %s names no config key", ErrConfig, name)
+		}
+		if !ok {
+			continue
 		}
 		if err := setString(k, known, key, val, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// inSection reports whether an environment variable's name starts like
+// one of the config's sections.
+func inSection(name string, sections map[string]bool) bool {
+	for prefix := range sections {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // setString sets key from a string given by origin (a variable or a flag),
