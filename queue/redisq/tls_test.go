@@ -18,8 +18,8 @@ func TestTLSConformance(t *testing.T) {
 	t.Parallel() // mostly waits, like the other suites over one transport
 	certs := redistest.NewCerts(t)
 	srv := redistest.StartTLS(t, certs, redistest.Options{})
-	cfg := tlsConfigFor(srv.Addr, certs)
-	raw := redis.NewClient(&redis.Options{Addr: srv.Addr, TLSConfig: certs.ClientConfig(t)})
+	cfg := tlsConfigFor(srv.TLSAddr, certs)
+	raw := redis.NewClient(&redis.Options{Addr: srv.TLSAddr, TLSConfig: certs.ClientConfig(t)})
 	t.Cleanup(func() { _ = raw.Close() })
 	var ns namespaces
 	open := func(t *testing.T, node string) queue.Queue {
@@ -62,7 +62,7 @@ func TestTLSRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := tlsConfigFor(srv.Addr, certs)
+			cfg := tlsConfigFor(srv.TLSAddr, certs)
 			tc.change(&cfg)
 			err := openQueue(t, cfg, "tls", "a").Ping(ctxFor(t))
 			switch {
@@ -83,7 +83,7 @@ func TestTLSWithoutClientCertificate(t *testing.T) {
 	certs := redistest.NewCerts(t)
 	srv := redistest.StartTLS(t, certs, redistest.Options{
 		Args: []string{"--tls-auth-clients", "no"}})
-	cfg := tlsConfigFor(srv.Addr, certs)
+	cfg := tlsConfigFor(srv.TLSAddr, certs)
 	cfg.TLSCert, cfg.TLSKey = "", ""
 	q := openQueue(t, cfg, "tls", "a")
 	if err := q.Push(ctxFor(t), queue.Jobs, env("j1"), 0); err != nil {

@@ -1,12 +1,6 @@
 // Package redistest starts real redis-server processes for tests, each on
 // a free loopback port with its own data folder, and stops them when the
-// test ends: plain servers (Start), servers that speak only TLS with
-// throwaway certificates (StartTLS, NewCerts), and a master with replicas
-// watched by redis-sentinel processes (StartSentinel), whose master a
-// test can kill to watch a failover.
-//
-// It signals only the processes it started, by their PID, and never
-// reaches beyond 127.0.0.1.
+// test ends.
 package redistest
 
 import (
@@ -30,9 +24,6 @@ type Server struct {
 	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
-	// ready waits until the server answers; nil means a plain PING on
-	// Addr.
-	ready func() error
 }
 
 // Options change how the server is started.
@@ -49,16 +40,6 @@ type Options struct {
 // `make test-deps` installs it.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
-	s := newServer(t, opt)
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
-}
-
-// newServer prepares a server on a free port without starting it; extra
-// arguments appended to s.args override the ones set here.
-func newServer(t testing.TB, opt Options) *Server {
-	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server not found (run `make test-deps`): %v", err)
@@ -73,6 +54,8 @@ func newServer(t testing.TB, opt Options) *Server {
 		"--appendonly", aof, "--appendfsync", "always", "--dir", s.Dir,
 		"--logfile", "", "--loglevel", "warning"}, opt.Args...)
 	s.args = append([]string{bin}, s.args...)
+	s.start()
+	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -96,11 +79,7 @@ func (s *Server) start() {
 		_ = cmd.Wait()
 		close(done)
 	}(s.cmd, s.done)
-	ready := s.ready
-	if ready == nil {
-		ready = func() error { return WaitReady(s.Addr, 10*time.Second) }
-	}
-	if err := ready(); err != nil {
+	if err := WaitReady(s.Addr, 10*time.Second); err != nil {
 		s.t.Fatalf("redistest: %v", err)
 	}
 }
@@ -142,8 +121,7 @@ func FreeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// WaitReady waits until a Redis server at addr answers PING, or asks for
-// a password first.
+// WaitReady waits until a Redis server at addr answers PING.
 func WaitReady(addr string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
@@ -162,12 +140,6 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
-	return pingOn(c)
-}
-
-// pingOn sends PING on c and closes it. A server that wants a password
-// first (NOAUTH) is up as well.
-func pingOn(c net.Conn) error {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
 	if _, err := c.Write([]byte("PING\r\n")); err != nil {
@@ -177,7 +149,7 @@ func pingOn(c net.Conn) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
+	if !strings.HasPrefix(line, "+PONG") {
 		return fmt.Errorf("redis: unexpected %q", strings.TrimSpace(line))
 	}
 	return nil

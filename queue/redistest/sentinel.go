@@ -31,8 +31,9 @@ type SentinelOptions struct {
 	Sentinels int
 	// Replicas is how many replicas of the master are started. Default 1.
 	Replicas int
-	// Password, when set, is required by the sentinels (requirepass)
-	// from clients and from each other.
+	// Password, when set, is required by the sentinels (as the default
+	// user's password) from clients and from each other. It is set once
+	// a sentinel is up, so Restart of such a sentinel is not supported.
 	Password string
 }
 
@@ -118,6 +119,23 @@ func (k *Sentinel) startOne(master string, opt SentinelOptions) {
 	k.t.Cleanup(s.Stop)
 	k.Sentinels = append(k.Sentinels, s)
 	k.Addrs = append(k.Addrs, s.Addr)
+	if opt.Password != "" {
+		k.protect(s.Addr, opt.Password)
+	}
+}
+
+// protect sets the password of the sentinel at addr once it answers, so
+// that the kit's readiness check (a PING without password) passed first.
+func (k *Sentinel) protect(addr, password string) {
+	k.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+password).Err()
+	if err != nil {
+		k.t.Fatalf("redistest: sentinel %s: set password: %v", addr, err)
+	}
 }
 
 // config returns a sentinel's configuration file.
@@ -136,8 +154,8 @@ func (k *Sentinel) config(s *Server, master string, opt SentinelOptions) string 
 		fmt.Sprintf("sentinel parallel-syncs %s 1", k.Name),
 	}
 	if opt.Password != "" {
-		lines = append(lines, "requirepass "+opt.Password,
-			"sentinel sentinel-pass "+opt.Password)
+		// The password itself is set after start (see protect).
+		lines = append(lines, "sentinel sentinel-pass "+opt.Password)
 	}
 	return strings.Join(lines, "\n") + "\n"
 }

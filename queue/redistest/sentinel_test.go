@@ -11,6 +11,26 @@ import (
 func TestSentinelFailover(t *testing.T) {
 	master := Start(t, Options{})
 	k := StartSentinel(t, master, "kit", 3)
+	failover(t, k, master)
+}
+
+// With a password the sentinels still find each other and fail over.
+func TestSentinelPasswordFailover(t *testing.T) {
+	master := Start(t, Options{})
+	k := StartSentinelWith(t, master, "kit", SentinelOptions{Password: "pw"})
+	c := redis.NewSentinelClient(&redis.Options{Addr: k.Addrs[0], MaxRetries: -1})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err == nil {
+		t.Fatal("a sentinel with a password answered a client without one")
+	}
+	failover(t, k, master)
+}
+
+// failover kills the master of k and checks that the replica took over.
+func failover(t *testing.T, k *Sentinel, master *Server) {
+	t.Helper()
 	if got, err := k.MasterAddr(); err != nil || got != master.Addr {
 		t.Fatalf("MasterAddr() = %q, %v; want %s", got, err, master.Addr)
 	}
@@ -32,12 +52,12 @@ func TestStartTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, TLSConfig: certs.ClientConfig(t)})
+	c := redis.NewClient(&redis.Options{Addr: s.TLSAddr, TLSConfig: certs.ClientConfig(t)})
 	defer c.Close()
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("ping over TLS: %v", err)
 	}
-	plain := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1,
+	plain := redis.NewClient(&redis.Options{Addr: s.TLSAddr, MaxRetries: -1,
 		ReadTimeout: time.Second})
 	defer plain.Close()
 	if err := plain.Ping(ctx).Err(); err == nil {

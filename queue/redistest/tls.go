@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -85,42 +84,30 @@ func (c Certs) ClientConfig(t testing.TB) *tls.Config {
 		ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }
 
-// StartTLS starts a redis-server that speaks TLS only, with the server
-// certificate of certs, on a free loopback port (Addr). Clients must
-// show a certificate signed by certs.CA, as in Redis' own defaults,
-// unless opt.Args holds "--tls-auth-clients", "no".
-func StartTLS(t testing.TB, certs Certs, opt Options) *Server {
-	t.Helper()
-	s := newServer(t, Options{AppendOnly: opt.AppendOnly})
-	_, port, _ := net.SplitHostPort(s.Addr)
-	s.args = append(s.args, "--port", "0", "--tls-port", port,
-		"--tls-cert-file", certs.ServerCert, "--tls-key-file", certs.ServerKey,
-		"--tls-ca-cert-file", certs.CA, "--tls-auth-clients", "yes")
-	s.args = append(s.args, opt.Args...)
-	cfg := certs.ClientConfig(t)
-	s.ready = func() error { return waitReadyTLS(s.Addr, cfg, 10*time.Second) }
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
+// TLSServer is a redis-server that also speaks TLS.
+type TLSServer struct {
+	*Server
+	// TLSAddr is the TLS port, HOST:PORT on loopback. Server.Addr stays
+	// a plain port: the kit checks readiness there, and a test may look
+	// behind the code under test through it.
+	TLSAddr string
 }
 
-// waitReadyTLS waits until a TLS server at addr answers PING.
-func waitReadyTLS(addr string, cfg *tls.Config, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		d := &net.Dialer{Timeout: time.Second}
-		c, err := tls.DialWithDialer(d, "tcp", addr, cfg)
-		if err == nil {
-			err = pingOn(c)
-		}
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("redis over TLS at %s not ready within %v: %w", addr, within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+// StartTLS starts a redis-server with a TLS port using the server
+// certificate of certs. Clients of the TLS port must show a certificate
+// signed by certs.CA, as in Redis' own defaults, unless opt.Args holds
+// "--tls-auth-clients", "no".
+func StartTLS(t testing.TB, certs Certs, opt Options) *TLSServer {
+	t.Helper()
+	tlsAddr := FreeAddr(t)
+	_, port, _ := net.SplitHostPort(tlsAddr)
+	args := []string{"--tls-port", port,
+		"--tls-cert-file", certs.ServerCert, "--tls-key-file", certs.ServerKey,
+		"--tls-ca-cert-file", certs.CA, "--tls-auth-clients", "yes"}
+	opt.Args = append(args, opt.Args...)
+	// Redis listens on both ports before it answers on either, so the
+	// plain port's readiness is the TLS port's too.
+	return &TLSServer{Server: Start(t, opt), TLSAddr: tlsAddr}
 }
 
 func certTemplate(serial int64, name string) *x509.Certificate {
