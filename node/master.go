@@ -23,10 +23,10 @@ type masterRole struct {
 	adapter   chat.Adapter
 	cancel    context.CancelFunc
 	chatWG    sync.WaitGroup // the adapter
-	pumpWG    sync.WaitGroup // the two pumps
+	pumpWG    sync.WaitGroup // the pumps and the timers
 	inbox     chan chat.Message
 	connected atomic.Bool
-	up        chan struct{} // receives a value when chat connects
+	answering atomic.Int32 // answers being performed: notices wait
 
 	endOnce sync.Once
 	ended   chan struct{} // closed when the role ends on its own
@@ -92,7 +92,7 @@ func (n *Node) stepDown(ctx context.Context) {
 func (n *Node) startMaster(term uint64) *masterRole {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &masterRole{term: term, cancel: cancel, inbox: make(chan chat.Message, inboxSize),
-		up: make(chan struct{}, 1), ended: make(chan struct{})}
+		ended: make(chan struct{})}
 	n.log.Info("master role started", "term", term)
 	n.m.TermStarted()
 	n.nudgeHeartbeat()
@@ -115,9 +115,10 @@ func (n *Node) startMaster(term uint64) *masterRole {
 	// there is a connection to perform it on.
 	r.chatWG.Add(1)
 	go func() { defer r.chatWG.Done(); n.runAdapter(ctx, r) }()
-	r.pumpWG.Add(3)
+	r.pumpWG.Add(4)
 	go func() { defer r.pumpWG.Done(); n.pushInbound(ctx, r) }()
-	go func() { defer r.pumpWG.Done(); n.pumpOutbound(ctx, r) }()
+	go func() { defer r.pumpWG.Done(); n.pumpAnswers(ctx, r) }()
+	go func() { defer r.pumpWG.Done(); n.pumpNotices(ctx, r) }()
 	go func() { defer r.pumpWG.Done(); n.runTimers(ctx, r) }()
 	return r
 }
@@ -157,10 +158,6 @@ func (n *Node) runAdapter(ctx context.Context, r *masterRole) {
 			n.setChatUp(true)
 			n.log.Info("chat connected", "adapter", r.adapter.Name(), "term", r.term)
 			n.emit(events.ChatConnected, r.term, "")
-			select {
-			case r.up <- struct{}{}:
-			default:
-			}
 		},
 		Disconnected: func(err error) {
 			r.connected.Store(false)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/herald-chatops/herald/chat"
@@ -30,25 +31,31 @@ type notice struct {
 	a chat.Action
 }
 
-// pumpNotices performs the notices waiting now, coalesced per room, and
-// reports whether there were any.
-func (n *Node) pumpNotices(ctx context.Context, r *masterRole) bool {
-	batch := n.popNotices(ctx)
-	if len(batch) == 0 {
-		return false
+// pumpNotices performs the notices while chat is connected, until the
+// role ends: each time, all those waiting, coalesced per room.
+func (n *Node) pumpNotices(ctx context.Context, r *masterRole) {
+	for ctx.Err() == nil {
+		if !r.waitConnected(ctx) {
+			continue
+		}
+		batch := n.popNotices(ctx)
+		rooms, byRoom := groupByRoom(batch)
+		for _, room := range rooms {
+			n.sendRoom(ctx, r, byRoom[room])
+		}
 	}
-	rooms, byRoom := groupByRoom(batch)
-	for _, room := range rooms {
-		n.sendRoom(ctx, r, byRoom[room])
-	}
-	return true
 }
 
-// popNotices takes the notices waiting now, without blocking.
+// popNotices takes the notices waiting now, blocking briefly for the
+// first.
 func (n *Node) popNotices(ctx context.Context) []notice {
 	var batch []notice
 	for len(batch) < noticeBatch {
-		d, ok := n.popAction(ctx, queue.Notices, 0)
+		wait := time.Duration(0)
+		if len(batch) == 0 {
+			wait = outboundWait
+		}
+		d, ok := n.popAction(ctx, queue.Notices, wait)
 		if !ok {
 			break
 		}
@@ -73,14 +80,24 @@ func groupByRoom(batch []notice) ([]string, map[string][]notice) {
 }
 
 // sendRoom sends one room's notices: the first few as they are, then one
-// summary standing for the rest.
+// summary standing for the rest. Each waits while an answer is being
+// performed.
 func (n *Node) sendRoom(ctx context.Context, r *masterRole, group []notice) {
 	for i, nt := range group {
+		r.yieldToAnswers(ctx)
 		if i == noticeKeep {
 			n.summarize(ctx, r, group[i:])
 			return
 		}
 		n.send(ctx, r, []*queue.Delivery{nt.d}, n.cut(nt.a))
+	}
+}
+
+// yieldToAnswers waits, briefly at a time and at most a second in all,
+// while the answer pump holds an answer.
+func (r *masterRole) yieldToAnswers(ctx context.Context) {
+	for i := 0; i < 100 && r.answering.Load() > 0 && ctx.Err() == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -12,42 +12,43 @@ import (
 	"github.com/herald-chatops/herald/queue"
 )
 
-// outboundWait is how long the master's outbound pop blocks: short, since
-// notices are looked at between blocks.
+// outboundWait is how long the master's pops block: short, since a
+// graceful handover waits for the pops in flight.
 const outboundWait = 200 * time.Millisecond
 
 // sentKey is the claim key that makes an action happen once.
 func sentKey(id string) string { return "sent:" + id }
 
-// pumpOutbound performs the actions on the outbound lists while chat is
-// connected, until the role ends. Answers to people go first; notices are
-// performed only while no answer waits.
-func (n *Node) pumpOutbound(ctx context.Context, r *masterRole) {
+// pumpAnswers performs the answers to people on the outbound list while
+// chat is connected, until the role ends. It runs beside pumpNotices, so
+// that no batch of notifications is ever between a person and an answer;
+// while it holds an answer, notices wait.
+func (n *Node) pumpAnswers(ctx context.Context, r *masterRole) {
 	for ctx.Err() == nil {
-		if !r.connected.Load() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-r.up:
-			case <-time.After(time.Second):
-			}
+		if !r.waitConnected(ctx) {
 			continue
 		}
-		if n.pumpOne(ctx, r, 0) || n.pumpNotices(ctx, r) {
+		d, ok := n.popAction(ctx, queue.Outbound, outboundWait)
+		if !ok {
 			continue
 		}
-		n.pumpOne(ctx, r, outboundWait)
+		r.answering.Add(1)
+		n.performDelivery(ctx, r, d)
+		r.answering.Add(-1)
 	}
 }
 
-// pumpOne performs the next answer, waiting up to wait for one, and
-// reports whether there was one.
-func (n *Node) pumpOne(ctx context.Context, r *masterRole, wait time.Duration) bool {
-	d, ok := n.popAction(ctx, queue.Outbound, wait)
-	if ok {
-		n.performDelivery(ctx, r, d)
+// connectPoll is how often a pump looks whether chat is connected yet.
+const connectPoll = 20 * time.Millisecond
+
+// waitConnected reports whether chat is connected, after a short wait
+// when it is not.
+func (r *masterRole) waitConnected(ctx context.Context) bool {
+	if r.connected.Load() {
+		return true
 	}
-	return ok
+	sleepCtx(ctx, connectPoll)
+	return false
 }
 
 // popAction pops one delivery from list. The pop itself is not cancelled

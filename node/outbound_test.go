@@ -167,8 +167,12 @@ func TestAnswersGoBeforeNotices(t *testing.T) {
 	g.run(t)
 	close(g.rec.pause)
 	waitFor(t, "three actions", func() bool { return len(g.rec.performed()) == 3 })
-	if got := g.rec.performed()[0].ID; got != "r1" {
-		t.Fatalf("first action %s, want the answer r1", got)
+	// Answers and notices have pumps of their own, so one notice may be
+	// on its way already; the answer never waits behind more.
+	acts := g.rec.performed()
+	if acts[0].ID != "r1" && acts[1].ID != "r1" {
+		t.Fatalf("actions %s, %s, %s: the answer r1 waited behind two notices",
+			acts[0].ID, acts[1].ID, acts[2].ID)
 	}
 }
 

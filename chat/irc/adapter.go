@@ -62,7 +62,7 @@ type Adapter struct {
 	cfg     Config
 	log     *slog.Logger
 	bucket  *bucket
-	turn    chan struct{} // held by one Perform at a time
+	turn    *turnstile // held by one Perform at a time; answers first
 	running atomic.Bool
 
 	mu    sync.Mutex
@@ -86,7 +86,7 @@ func New(cfg Config, log *slog.Logger) (*Adapter, error) {
 		cfg:    cfg,
 		log:    log.With("adapter", "irc"),
 		bucket: newBucket(cfg.Rate, cfg.Burst),
-		turn:   make(chan struct{}, 1),
+		turn:   newTurnstile(),
 		nick:   cfg.Nick,
 	}
 	for _, ch := range cfg.Channels {

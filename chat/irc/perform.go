@@ -32,12 +32,10 @@ func (a *Adapter) Perform(ctx context.Context, act chat.Action, gate chat.Gate) 
 	}
 
 	// Take the turn, so that the lines of one action stay together.
-	select {
-	case a.turn <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("%s: %w", op, ctx.Err())
+	if err := a.turn.take(ctx, !act.Notice); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer func() { <-a.turn }()
+	defer a.turn.give()
 
 	lost := chat.ErrNotConnected
 	for i, m := range lines {

@@ -123,3 +123,63 @@ func TestBucket(t *testing.T) {
 		t.Fatalf("wait on a cancelled context = %v", err)
 	}
 }
+
+func TestAnswersTakeTheTurnBeforeNotices(t *testing.T) {
+	ts := newTurnstile()
+	ctx := context.Background()
+	if err := ts.take(ctx, true); err != nil { // someone writes now
+		t.Fatal(err)
+	}
+	got := make(chan string, 2)
+	waiter := func(name string, urgent bool) {
+		if ts.take(ctx, urgent) == nil {
+			got <- name
+			ts.give()
+		}
+	}
+	go waiter("notice", false)
+	time.Sleep(20 * time.Millisecond) // the notice waits first
+	go waiter("answer", true)
+	for {
+		ts.mu.Lock()
+		n := ts.urgent
+		ts.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ts.give() // the writer is done
+	if first := <-got; first != "answer" {
+		t.Fatalf("%s took the turn first, want the answer", first)
+	}
+	if second := <-got; second != "notice" {
+		t.Fatalf("then %s, want the notice", second)
+	}
+}
+
+func TestCancelledAnswerLetsNoticesGo(t *testing.T) {
+	ts := newTurnstile()
+	if err := ts.take(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	answer := make(chan error, 1)
+	go func() { answer <- ts.take(ctx, true) }()
+	notice := make(chan error, 1)
+	go func() { notice <- ts.take(context.Background(), false) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if err := <-answer; err == nil {
+		t.Fatal("a cancelled answer took the turn")
+	}
+	ts.give()
+	select {
+	case err := <-notice:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the notice never got the turn")
+	}
+}
