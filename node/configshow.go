@@ -9,12 +9,13 @@ import (
 
 // secretKeys are masked wherever a configuration is shown.
 var secretKeys = map[string]bool{
-	"redis.password":         true,
-	"chat.irc.password":      true,
-	"http.admin_token":       true,
-	"webhooks.github.secret": true,
-	"cluster.secret":         true,
-	"chat.http.secret":       true,
+	"redis.password":          true,
+	"redis.sentinel.password": true,
+	"chat.irc.password":       true,
+	"http.admin_token":        true,
+	"webhooks.github.secret":  true,
+	"cluster.secret":          true,
+	"chat.http.secret":        true,
 }
 
 // Setting is one effective configuration value, ready to print.

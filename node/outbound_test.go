@@ -165,6 +165,10 @@ func TestAnswersGoBeforeNotices(t *testing.T) {
 	}
 	g.push(t, chat.Action{ID: "r1", Kind: chat.Reply, Target: "#ops", Lines: []string{"pong"}})
 	g.run(t)
+	waitFor(t, "both pumps to hold their first action", func() bool {
+		d, _ := g.q.Depths(context.Background())
+		return d[queue.Outbound] == 0 && d[queue.Notices] == 0
+	})
 	close(g.rec.pause)
 	waitFor(t, "three actions", func() bool { return len(g.rec.performed()) == 3 })
 	// Answers and notices have pumps of their own, so one notice may be

@@ -189,13 +189,11 @@ func (b *builder) lockClients(cmd redis.UniversalClient) ([]redis.UniversalClien
 	}
 	var out []redis.UniversalClient
 	for _, addr := range b.cfg.Election.RedisAddrs {
-		rc := b.cfg.Redis
-		rc.Addr = addr
-		c, _, err := redisq.NewClients(rc)
+		c, block, err := redisq.NewClients(b.cfg.Redis.WithAddr(addr))
 		if err != nil {
 			return nil, fmt.Errorf("election.redis_addrs: %w", err)
 		}
-		b.closers = append(b.closers, c.Close)
+		b.closers = append(b.closers, c.Close, block.Close)
 		out = append(out, c)
 	}
 	return out, nil

@@ -140,7 +140,11 @@ func (e *Elector) newMutex() *redsync.Mutex {
 		// A majority answers for the lock; a hanging minority must not
 		// hold up a renewal until the lease is gone. Requests to that
 		// minority finish in the background, bounded by their context.
-		redsync.WithFailFast(true))
+		redsync.WithFailFast(true),
+		// A renewal also takes the lock on a lock server that missed the
+		// campaign (only where nobody holds it), so the master does not
+		// stay one server's loss away from losing its term.
+		redsync.WithSetNXOnExtend())
 }
 
 // checkSetup refuses arguments New cannot work with.
