@@ -19,6 +19,7 @@ import (
 	heraldhttp "github.com/herald-chatops/herald/http"
 	"github.com/herald-chatops/herald/http/github"
 	"github.com/herald-chatops/herald/queue"
+	"github.com/herald-chatops/herald/queue/raftq"
 	"github.com/herald-chatops/herald/queue/redisq"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 	Cluster  ClusterConfig     `koanf:"cluster"`
 	Redis    redisq.Config     `koanf:"redis"`
 	Election election.Config   `koanf:"election"`
+	Raft     RaftConfig        `koanf:"raft"`
 	Queue    queue.Config      `koanf:"queue"`
 	Chat     ChatConfig        `koanf:"chat"`
 	HTTP     heraldhttp.Config `koanf:"http"`
@@ -53,6 +55,50 @@ type ClusterConfig struct {
 	Mode string `koanf:"mode"`
 	// Namespace prefixes every key Herald writes. Default "herald".
 	Namespace string `koanf:"namespace"`
+	// Peers are the raft cluster's servers: HOST:PORT (the address is
+	// the id) or ID=HOST:PORT. Raft mode only.
+	Peers []string `koanf:"peers"`
+	// Secret authenticates the raft cluster's connections (16+ bytes);
+	// required with more than one peer. Raft mode only.
+	Secret string `koanf:"secret"`
+}
+
+// RaftConfig is the `raft` section, for raft mode.
+type RaftConfig struct {
+	// Addr is this node's raft address; empty means its entry in
+	// cluster.peers, found by node.id.
+	Addr string `koanf:"addr"`
+	// HeartbeatTimeout: a follower that hears nothing from the leader
+	// this long starts an election. Default 1s.
+	HeartbeatTimeout time.Duration `koanf:"heartbeat_timeout"`
+	// ElectionTimeout: how long a candidate waits for votes. Default 1s.
+	ElectionTimeout time.Duration `koanf:"election_timeout"`
+	// LeaderLeaseTimeout: how long the master acts after a quorum last
+	// confirmed it. Default 500ms.
+	LeaderLeaseTimeout time.Duration `koanf:"leader_lease_timeout"`
+	// SnapshotThreshold: new log entries that cause a snapshot.
+	SnapshotThreshold uint64 `koanf:"snapshot_threshold"`
+	// SnapshotInterval: how often the threshold is checked.
+	SnapshotInterval time.Duration `koanf:"snapshot_interval"`
+	// TrailingLogs: entries kept after a snapshot for slow followers.
+	TrailingLogs uint64 `koanf:"trailing_logs"`
+}
+
+// raftq returns the raft backend's configuration.
+func (c Config) raftq() raftq.Config {
+	return raftq.Config{ID: c.Node.ID, DataDir: c.Node.DataDir, Peers: c.Cluster.Peers,
+		Secret: c.Cluster.Secret, Addr: c.Raft.Addr, HeartbeatTimeout: c.Raft.HeartbeatTimeout,
+		ElectionTimeout: c.Raft.ElectionTimeout, LeaderLeaseTimeout: c.Raft.LeaderLeaseTimeout,
+		SnapshotThreshold: c.Raft.SnapshotThreshold, SnapshotInterval: c.Raft.SnapshotInterval,
+		TrailingLogs: c.Raft.TrailingLogs}
+}
+
+// defaultRaft returns the raft section's defaults, from the backend's.
+func defaultRaft() RaftConfig {
+	d := raftq.DefaultConfig()
+	return RaftConfig{HeartbeatTimeout: d.HeartbeatTimeout, ElectionTimeout: d.ElectionTimeout,
+		LeaderLeaseTimeout: d.LeaderLeaseTimeout, SnapshotThreshold: d.SnapshotThreshold,
+		SnapshotInterval: d.SnapshotInterval, TrailingLogs: d.TrailingLogs}
 }
 
 // ChatConfig is the `chat` section.
@@ -114,6 +160,7 @@ func DefaultConfig() Config {
 		Cluster:  ClusterConfig{Mode: "redis", Namespace: "herald"},
 		Redis:    redisq.DefaultConfig(),
 		Election: election.DefaultConfig(),
+		Raft:     defaultRaft(),
 		Queue:    queue.DefaultConfig(),
 		Chat: ChatConfig{Adapter: "shell", Nick: "herald", MaxLines: 10,
 			IRC: irc.DefaultConfig(), Events: events.DefaultConfig(),
@@ -136,7 +183,12 @@ func defaultsFor(k *koanf.Koanf) Config {
 	return cfg
 }
 
-var namespaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var (
+	namespaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	// nodeIDRE allows ':' too: in raft mode a peer's id may be its
+	// address.
+	nodeIDRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+)
 
 // Validate checks the whole configuration, naming the key at fault.
 func (c Config) Validate() error {
@@ -149,6 +201,10 @@ func (c Config) Validate() error {
 		receive.Config{IgnoreUsers: c.Chat.IgnoreUsers}.Validate}
 	if c.Cluster.Mode == "redis" {
 		checks = append(checks, c.Redis.Validate)
+	}
+	if c.Cluster.Mode == "raft" {
+		checks = append(checks, c.raftq().Validate,
+			func() error { return c.raftq().ValidateQueue(c.Queue) })
 	}
 	if c.Chat.Adapter == "irc" {
 		checks = append(checks, c.Chat.IRC.Validate)
@@ -165,8 +221,8 @@ func (c Config) validateOwn() error {
 	switch {
 	case c.Node.ID == "":
 		return errors.New("node.id must be set (the host name was empty)")
-	case !namespaceRE.MatchString(c.Node.ID):
-		return fmt.Errorf("node.id (%q) may hold only letters, digits, '.', '_' and '-'",
+	case !nodeIDRE.MatchString(c.Node.ID):
+		return fmt.Errorf("node.id (%q) may hold only letters, digits, '.', ':', '_' and '-'",
 			c.Node.ID)
 	case c.Cluster.Mode != "redis" && c.Cluster.Mode != "raft":
 		return fmt.Errorf("cluster.mode (%q) must be redis or raft", c.Cluster.Mode)
@@ -199,6 +255,28 @@ func (c Config) validateOwn() error {
 		return fmt.Errorf("log.level (%q) must be debug, info, warn or error", c.Log.Level)
 	case c.Log.Format != "text" && c.Log.Format != "json":
 		return fmt.Errorf("log.format (%q) must be text or json", c.Log.Format)
+	}
+	return nil
+}
+
+// findRaftSelf finds this node in cluster.peers, in raft mode: by node.id
+// when it was set, else by raft.addr. The node's id becomes its peer id,
+// so that the same name shows in raft and in the cluster's membership.
+func (c *Config) findRaftSelf(idSet bool) error {
+	if c.Cluster.Mode != "raft" || len(c.Cluster.Peers) == 0 {
+		return nil
+	}
+	rc := c.raftq()
+	if !idSet {
+		rc.ID = ""
+	}
+	_, self, err := rc.Self()
+	if err != nil {
+		return fmt.Errorf("cluster.peers: %w", err)
+	}
+	c.Node.ID = self.ID
+	if c.Raft.Addr == "" {
+		c.Raft.Addr = self.Addr
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ func LoadConfig(src Sources) (Config, error) {
 	if err := decode(k, &cfg); err != nil {
 		return Config{}, err
 	}
+	if err := cfg.findRaftSelf(k.Exists("node.id")); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -166,6 +169,8 @@ func convert(t reflect.Type, s string) (any, error) {
 		return strconv.ParseBool(s)
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		return strconv.ParseInt(s, 10, 64)
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64:
+		return strconv.ParseUint(s, 10, 64)
 	case t.Kind() == reflect.Float64:
 		return strconv.ParseFloat(s, 64)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:

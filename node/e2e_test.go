@@ -20,17 +20,32 @@ type e2e struct {
 	nodes  map[string]*clustertest.Proc
 	client *ircdtest.Client
 	order  []string
-	redis  *redistest.Server
+	mode   string
+	redis  *redistest.Server // nil in raft mode
 	// ircAddr is the IRC server's address, for more people.
 	ircAddr string
 }
 
-const e2eNodeYAML = `
+// The cluster part of a node's configuration, by mode. Raft mode has no
+// Redis: the lists and the election live in the nodes themselves.
+const (
+	e2eRedisYAML = `
 node: {id: %s}
 cluster: {namespace: e2e}
 redis: {addr: "%s"}
 election: {ttl: 2s, renew: 500ms, retry: 100ms}
-queue: {heartbeat: 200ms, node_ttl: 1s}
+queue: {heartbeat: 200ms, node_ttl: 1s}`
+	e2eRaftYAML = `
+node: {id: %s, data_dir: "%s"}
+cluster: {mode: raft, namespace: e2e, peers: [%s], secret: "e2e-cluster-secret-0123456789"}
+raft: {heartbeat_timeout: 500ms, election_timeout: 500ms, leader_lease_timeout: 250ms}
+queue: {heartbeat: 200ms, node_ttl: 3s}`
+)
+
+// The modes every end-to-end test that behaves the same in both runs in.
+var e2eModes = []string{"redis", "raft"}
+
+const e2eNodeYAML = `%s
 worker: {chat_concurrency: 2}
 chat:
   adapter: irc
@@ -48,6 +63,14 @@ log: {level: debug}
 
 func startE2E(t *testing.T) *e2e { return startE2EWith(t, "") }
 
+// forModes runs test as a subtest in each mode, with a cluster of that
+// mode.
+func forModes(t *testing.T, test func(t *testing.T, c *e2e)) {
+	for _, mode := range e2eModes {
+		t.Run(mode, func(t *testing.T) { test(t, startE2EMode(t, mode, "", "")) })
+	}
+}
+
 // startE2EWith starts the cluster with extra top-level YAML sections and
 // HERALD_ variables added to every node's configuration.
 func startE2EWith(t *testing.T, extra string, env ...string) *e2e {
@@ -57,24 +80,45 @@ func startE2EWith(t *testing.T, extra string, env ...string) *e2e {
 // startE2EChat also adds YAML lines (indented by two spaces) to every
 // node's chat section.
 func startE2EChat(t *testing.T, chatYAML, extra string, env ...string) *e2e {
+	return startE2EMode(t, "redis", chatYAML, extra, env...)
+}
+
+// startE2EMode starts three nodes of mode, an IRC server and a person.
+func startE2EMode(t *testing.T, mode, chatYAML, extra string, env ...string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end cluster test: skipped with -short")
 	}
-	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{})
 	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
-		redis: rds, ircAddr: ircd.Addr}
+		ircAddr: ircd.Addr, mode: mode, order: []string{"n1", "n2", "n3"}}
 	// The person is in #ops first, so that the bot's JOIN is seen.
 	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
 	c.client.Join("#ops")
-	for _, id := range []string{"n1", "n2", "n3"} {
+	clusterYAML := c.clusterYAML()
+	for _, id := range c.order {
 		addr := clustertest.FreeAddr(t)
-		yaml := fmt.Sprintf(e2eNodeYAML, id, rds.Addr, chatYAML, ircd.Addr, addr, extra)
+		yaml := fmt.Sprintf(e2eNodeYAML, clusterYAML(id), chatYAML, ircd.Addr, addr, extra)
 		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml, env...)
-		c.order = append(c.order, id)
 	}
 	c.waitBotJoined(20 * time.Second)
 	return c
+}
+
+// clusterYAML returns the cluster part of each node's configuration,
+// starting the Redis server in Redis mode.
+func (c *e2e) clusterYAML() func(id string) string {
+	if c.mode == "redis" {
+		c.redis = redistest.Start(c.t, redistest.Options{})
+		return func(id string) string { return fmt.Sprintf(e2eRedisYAML, id, c.redis.Addr) }
+	}
+	var peers []string
+	for _, id := range c.order {
+		peers = append(peers, fmt.Sprintf("%q", id+"="+clustertest.FreeAddr(c.t)))
+	}
+	dir := c.t.TempDir()
+	return func(id string) string {
+		return fmt.Sprintf(e2eRaftYAML, id, dir+"/"+id, strings.Join(peers, ", "))
+	}
 }
 
 // waitBotJoined waits until the bot is in #ops as seen by the person.
@@ -172,15 +216,17 @@ func (c *e2e) failover(from time.Time, within time.Duration) time.Duration {
 	return time.Since(from)
 }
 
-func TestE2EPingEcho(t *testing.T) {
-	c := startE2E(t)
+func TestE2EPingEcho(t *testing.T) { forModes(t, testPingEcho) }
+
+func testPingEcho(t *testing.T, c *e2e) {
 	c.ask("ping", "pong", 5*time.Second)
 	c.ask("echo x1", "x1", 5*time.Second)
 	c.expectOnce("pong", "x1")
 }
 
-func TestE2EKillMaster(t *testing.T) {
-	c := startE2E(t)
+func TestE2EKillMaster(t *testing.T) { forModes(t, testKillMaster) }
+
+func testKillMaster(t *testing.T, c *e2e) {
 	c.ask("ping", "pong", 5*time.Second)
 	master := c.master()
 
@@ -213,8 +259,9 @@ func TestE2EKillMaster(t *testing.T) {
 	}
 }
 
-func TestE2ETermMaster(t *testing.T) {
-	c := startE2E(t)
+func TestE2ETermMaster(t *testing.T) { forModes(t, testTermMaster) }
+
+func testTermMaster(t *testing.T, c *e2e) {
 	c.ask("ping", "pong", 5*time.Second)
 	master := c.master()
 	start := time.Now()
@@ -229,8 +276,9 @@ func TestE2ETermMaster(t *testing.T) {
 	}
 }
 
-func TestE2EKillHandlingNode(t *testing.T) {
-	c := startE2E(t)
+func TestE2EKillHandlingNode(t *testing.T) { forModes(t, testKillHandlingNode) }
+
+func testKillHandlingNode(t *testing.T, c *e2e) {
 	c.ask("ping", "pong", 5*time.Second)
 
 	// A slow message is held by whichever worker popped it; find that
@@ -253,4 +301,24 @@ func TestE2EKillHandlingNode(t *testing.T) {
 		t.Fatal("the held message was never answered")
 	}
 	c.expectOnce("held1")
+}
+
+// TestE2ERaftRestartRejoins kills the raft leader and restarts it with
+// its data folder: it rejoins as a follower and catches up.
+func TestE2ERaftRestartRejoins(t *testing.T) {
+	c := startE2EMode(t, "raft", "", "")
+	master := c.master()
+	c.nodes[master].Kill()
+	c.waitBotJoined(15 * time.Second)
+	c.ask("echo during", "during", 10*time.Second)
+	c.nodes[master].Restart()
+	now := c.master()
+	ok := clustertest.Eventually(20*time.Second, func() bool {
+		s, err := c.nodes[master].Status()
+		return err == nil && s.Master == now && len(s.Nodes) == 3
+	})
+	if !ok {
+		t.Fatalf("the restarted %s did not rejoin with master %s and 3 nodes", master, now)
+	}
+	c.ask("echo after", "after", 10*time.Second)
 }

@@ -162,7 +162,7 @@ func (e *Elector) begin(ctx context.Context) error {
 		Until: start.Add(e.lease), Since: time.Now()}
 	e.mu.Unlock()
 	e.notify()
-	e.log.Info("master won", "term", uint64(fence))
+	e.log.Info("master term started", "term", uint64(fence), "reason", "won")
 	return nil
 }
 
@@ -173,7 +173,7 @@ func (e *Elector) lose(why string) {
 	e.st = election.State{Term: uint64(e.n.Fence()), Since: time.Now()}
 	e.mu.Unlock()
 	e.notify()
-	e.log.Info("master lost", "term", term, "reason", why)
+	e.log.Info("master term ended", "term", term, "reason", why)
 }
 
 // follow refreshes the state of a node that is not master: the leader's
@@ -256,7 +256,8 @@ func (e *Elector) resign() {
 		return
 	}
 	if err := e.n.TransferLeadership(); err != nil && !errors.Is(err, context.Canceled) {
-		e.log.Warn("leadership not handed over on stop", "err", err)
+		// A lone server has nobody to hand over to; that is no warning.
+		e.log.Debug("leadership not handed over on stop", "err", err)
 	}
 }
 
