@@ -2,6 +2,8 @@ package node_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ type e2e struct {
 	order  []string
 	mode   string
 	redis  *redistest.Server // nil in raft mode
+	peers  []string          // ID=HOST:PORT in raft mode
 	// ircAddr is the IRC server's address, for more people.
 	ircAddr string
 }
@@ -113,7 +116,8 @@ func (c *e2e) clusterYAML() func(id string) string {
 	}
 	var peers []string
 	for _, id := range c.order {
-		peers = append(peers, fmt.Sprintf("%q", id+"="+clustertest.FreeAddr(c.t)))
+		c.peers = append(c.peers, id+"="+clustertest.FreeAddr(c.t))
+		peers = append(peers, fmt.Sprintf("%q", c.peers[len(c.peers)-1]))
 	}
 	dir := c.t.TempDir()
 	return func(id string) string {
@@ -321,4 +325,47 @@ func TestE2ERaftRestartRejoins(t *testing.T) {
 		t.Fatalf("the restarted %s did not rejoin with master %s and 3 nodes", master, now)
 	}
 	c.ask("echo after", "after", 10*time.Second)
+}
+
+// TestE2EPeersCommand lists the raft servers with `herald peers`, removes
+// a dead one and adds it back.
+func TestE2EPeersCommand(t *testing.T) {
+	c := startE2EMode(t, "raft", "", "")
+	peers := func(args ...string) string {
+		t.Helper()
+		args = append([]string{"peers"}, args...)
+		args = append(args, "--peers", strings.Join(c.peers, ","))
+		cmd := exec.Command(clustertest.Binary(t), args...)
+		cmd.Env = append(os.Environ(), "HERALD_CLUSTER_SECRET=e2e-cluster-secret-0123456789")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("herald %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	list := peers()
+	if strings.Count(list, "leader") != 1 || strings.Count(list, "voter") != 3 {
+		t.Fatalf("herald peers shows:\n%s", list)
+	}
+	victim := c.follower()
+	c.nodes[victim].Kill()
+	peers("remove", victim)
+	if strings.Contains(peers(), victim+" ") {
+		t.Fatalf("%s still listed after remove", victim)
+	}
+	var entry string
+	for _, p := range c.peers {
+		if strings.HasPrefix(p, victim+"=") {
+			entry = p
+		}
+	}
+	c.nodes[victim].Restart()
+	peers("add", entry)
+	ok := clustertest.Eventually(20*time.Second, func() bool {
+		return strings.Count(peers(), "voter") == 3
+	})
+	if !ok {
+		t.Fatalf("%s not back among the voters:\n%s", victim, peers())
+	}
+	c.ask("echo still", "still", 10*time.Second)
 }

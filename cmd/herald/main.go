@@ -27,6 +27,7 @@ Usage:
   herald step-down [flags]       hand the master role over to another node, for deploys
   herald dead-letters list       the dead letters and their errors
   herald dead-letters requeue    put dead letters back (--id ID or --all)
+  herald peers [add|remove]      the raft servers; add or remove one (raft mode)
   herald config check FILE       validate a config file and print the effective settings
   herald version                 print the version
 
@@ -52,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "node":
 		return runNode(args[1:], stdout, stderr)
+	case "peers":
+		return runPeers(args[1:], stdout, stderr)
 	case "config":
 		return runConfig(args[1:], stdout, stderr)
 	case "status":
