@@ -85,7 +85,8 @@ type Envelope struct {
 	Enqueued time.Time `json:"enqueued"`
 	// Meta carries small routing facts (a webhook's event name).
 	Meta map[string]string `json:"meta,omitempty"`
-	// Body is the payload itself.
+	// Body is the payload itself. It must be valid JSON: backends store
+	// it as it is, without parsing it again. It stays the last field.
 	Body json.RawMessage `json:"body"`
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/herald-chatops/herald/queue"
 )
 
 // FuzzDecode feeds arbitrary list entries to the envelope decoder: it
@@ -61,5 +63,25 @@ func TestEncodeStampsVersionAndTime(t *testing.T) {
 	}
 	if _, err := encode(env("")); !errors.Is(err, errNoID) {
 		t.Fatalf("encode without id: %v", err)
+	}
+}
+
+func TestEncodeKeepsBodyAsIs(t *testing.T) {
+	body := json.RawMessage(`{"a": [1, 2, {"b": "c\u00e9"}], "z": null}`)
+	raw, err := encode(queue.Envelope{ID: "x", Kind: "k", Body: body,
+		Meta: map[string]string{"event": "push"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(raw) {
+		t.Fatalf("encoding is not JSON: %s", raw)
+	}
+	e, err := decode(raw)
+	if err != nil || string(e.Body) != string(body) || e.Meta["event"] != "push" {
+		t.Fatalf("round trip: %+v, %v", e, err)
+	}
+	empty, err := encode(queue.Envelope{ID: "y", Kind: "k"})
+	if err != nil || !json.Valid(empty) {
+		t.Fatalf("empty body: %s, %v", empty, err)
 	}
 }
