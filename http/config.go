@@ -41,6 +41,11 @@ type Config struct {
 	// PushTimeout bounds the push of one webhook job; past it the sender
 	// is told 503. Default 3s, less than WriteTimeout.
 	PushTimeout time.Duration `koanf:"push_timeout"`
+	// MaxInflight is how many webhooks a node verifies, checks and
+	// queues at once; more wait their turn. Fewer keep chat replies fast
+	// while webhooks flood a node that has few cores; more take webhooks
+	// in faster. 0 means no limit. Default 8.
+	MaxInflight int `koanf:"max_inflight"`
 	// ShutdownTimeout is how long requests in flight may finish once the
 	// node stops. Default 5s.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
@@ -60,6 +65,7 @@ func DefaultConfig() Config {
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		PushTimeout:       3 * time.Second,
+		MaxInflight:       8,
 		ShutdownTimeout:   5 * time.Second,
 	}
 }
@@ -76,6 +82,10 @@ func (c Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < minTokenLen {
 		return fmt.Errorf("http.admin_token must be at least %d characters long, or empty",
 			minTokenLen)
+	}
+	if c.MaxInflight < 0 {
+		return fmt.Errorf("http.max_inflight (%d) must not be negative (0: no limit)",
+			c.MaxInflight)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("http.tls_cert and http.tls_key must be set together")

@@ -50,6 +50,13 @@ func (s *Server) intake(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 
+	// The work from here on is CPU: a bounded number of webhooks at once
+	// leaves the CPU to the chat lane however hard the webhooks come.
+	if !s.takeSlot(r.Context()) {
+		return // the client went away while waiting
+	}
+	defer s.giveSlot()
+
 	// Check the signature before anything looks inside the body.
 	if err := src.Verify(r.Header, body); err != nil {
 		s.refuse(w, r, src, nethttp.StatusUnauthorized, err)
@@ -63,6 +70,27 @@ func (s *Server) intake(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	s.enqueue(w, r, src, env, body)
+}
+
+// takeSlot waits for one of http.max_inflight slots, and reports false
+// when ctx ended first.
+func (s *Server) takeSlot(ctx context.Context) bool {
+	if s.slots == nil {
+		return true
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// giveSlot frees a slot taken by takeSlot.
+func (s *Server) giveSlot() {
+	if s.slots != nil {
+		<-s.slots
+	}
 }
 
 // refuse answers a webhook the client got wrong. A failed signature is

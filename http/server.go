@@ -75,6 +75,7 @@ type Server struct {
 	mux      *nethttp.ServeMux
 	stats    counters
 	warns    *throttle
+	slots    chan struct{} // http.max_inflight; nil means no limit
 }
 
 // sourceName is what a source may be called: one path segment.
@@ -94,6 +95,9 @@ func NewServer(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{cfg: cfg, deps: deps, log: log, warns: newThrottle(10 * time.Second)}
+	if cfg.MaxInflight > 0 {
+		s.slots = make(chan struct{}, cfg.MaxInflight)
+	}
 	if err := s.addSources(deps.Sources); err != nil {
 		return nil, err
 	}
