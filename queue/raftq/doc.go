@@ -5,10 +5,12 @@
 //
 // A Node is one process's member of the cluster (Open, Close). Its state
 // machine holds the lists (queue.Lists), the leases of each node, the
-// dead letters, the claim keys, the node heartbeats and the current
-// term's fence. Queue views it as a queue.Queue; the package
-// election/raftelect builds the election on the same Node. Its files are
-// raft.db (log and stable store) and snapshots/ under node.data_dir.
+// dead letters, the claim keys, the node heartbeats, the current term's
+// fence, and the handlers' key-value spaces. Queue views it as a
+// queue.Queue and KV as the key-value store that chat/store/raftstore
+// serves to handlers; the package election/raftelect builds the election
+// on the same Node. Its files are raft.db (log and stable store) and
+// snapshots/ under node.data_dir.
 //
 // What it guarantees, beyond the promises of package queue:
 //
@@ -17,7 +19,10 @@
 //     minority of the nodes and the restart of all of them.
 //   - Every replica applies the same entries with the same result: an
 //     entry carries the leader's clock, and expiries (claims, heartbeats)
-//     are measured with it, never with the clock of the replica.
+//     are measured with it, never with the clock of the replica. An
+//     expired key-value entry is never returned, and is dropped when a
+//     write touches its key or by the sweep that runs about once a
+//     minute of leader time.
 //   - Calls go to the leader. A follower forwards them over the cluster's
 //     own connection on raft.addr, authenticated both ways with an HMAC
 //     of cluster.secret (the secret never travels), and retries across a

@@ -37,6 +37,9 @@ func FuzzApply(f *testing.F) {
 		{Op: opAbandon, Client: "c", Seqs: []uint64{1}},
 		{Op: opHeartbeat},
 		{Op: opRequeue},
+		{Op: opKVSet, Space: "h", Name: "k", Value: "v\xff", TTL: time.Second},
+		{Op: opKVIncr, Space: "h", Name: "k", By: -1, Client: "c", Seq: 2},
+		{Op: opKVDelete, Space: "h", Name: "k"},
 	}
 	for _, c := range seeds {
 		stamp(&c, time.Unix(1, 0))

@@ -26,6 +26,9 @@ const (
 	opReap      = "reap"
 	opTerm      = "term"
 	opAbandon   = "abandon"
+	opKVSet     = "kv_set"
+	opKVDelete  = "kv_delete"
+	opKVIncr    = "kv_incr"
 
 	opPing     = "ping"
 	opDepths   = "depths"
@@ -34,6 +37,8 @@ const (
 	opMembers  = "members"
 	opAddVoter = "add_voter"
 	opRemove   = "remove_server"
+	opKVGet    = "kv_get"
+	opKVKeys   = "kv_keys"
 )
 
 // cmdVersion is the encoding version of log entries and requests.
@@ -72,6 +77,13 @@ type op struct {
 	// unknown: a pop must then go through the log even on an empty list,
 	// to find the result of the first attempt if it was applied.
 	Retry bool `json:"retry,omitempty"`
+	// Space, Name, Value and By are a key-value op's space (one per
+	// handler), key (or prefix, for kv_keys), value and increment. Name
+	// and Value keep bytes that are not UTF-8.
+	Space string `json:"space,omitempty"`
+	Name  text   `json:"name,omitempty"`
+	Value text   `json:"value,omitempty"`
+	By    int64  `json:"by,omitempty"`
 
 	// deadline, when set, bounds a Pop's long poll across retries.
 	deadline time.Time
@@ -86,6 +98,8 @@ const (
 	codeBadRequest  = "bad_request"
 	codeAbandoned   = "abandoned"
 	codeError       = "error"
+	codeNoKey       = "no_key"
+	codeNotInteger  = "not_integer"
 )
 
 // response is the answer to an op, and the result of applying one.
@@ -103,6 +117,9 @@ type response struct {
 	Dead    []queue.DeadLetter `json:"dead,omitempty"`
 	Nodes   []queue.NodeInfo   `json:"nodes,omitempty"`
 	Members []Member           `json:"members,omitempty"`
+	// Value and Names answer kv_get and kv_keys.
+	Value text   `json:"value,omitempty"`
+	Names []text `json:"names,omitempty"`
 }
 
 // Errors of the forwarding protocol.
@@ -113,6 +130,13 @@ var (
 	// ErrNotLeader is returned by StartTerm on a node that is not the
 	// raft leader.
 	ErrNotLeader = errors.New("raftq: not the raft leader")
+	// ErrNoKey is returned by KV.Get for a key that is missing or has
+	// expired.
+	ErrNoKey = errors.New("raftq: no such key")
+	// ErrNotInteger is returned by KV.Incr when the value is not an
+	// integer in the decimal form Incr writes, or the sum would overflow
+	// an int64. The value is left as it was.
+	ErrNotInteger = errors.New("raftq: value is not an integer or would overflow")
 	// errRemote wraps a failure the leader reported in words.
 	errRemote = errors.New("raftq: leader")
 )
@@ -132,6 +156,10 @@ func (r response) err() error {
 		return ErrNotLeader
 	case codeBadRequest:
 		return fmt.Errorf("%w: %s", ErrBadRequest, r.Msg)
+	case codeNoKey:
+		return ErrNoKey
+	case codeNotInteger:
+		return ErrNotInteger
 	}
 	return fmt.Errorf("%w: %s", errRemote, r.Msg)
 }

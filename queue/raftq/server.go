@@ -127,6 +127,8 @@ func (n *Node) answer(c *op) response {
 	case opNodes:
 		now := time.Now().UnixNano()
 		n.fsm.read(func(s *state) { res.Nodes = s.liveNodes(now) })
+	case opKVGet, opKVKeys:
+		return n.kvRead(c)
 	case opAddVoter:
 		return n.changeMembers(n.raft.AddVoter(raft.ServerID(c.ID),
 			raft.ServerAddress(c.Addr), 0, enqueueTimeout))

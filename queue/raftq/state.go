@@ -48,6 +48,9 @@ type state struct {
 	Sessions map[string]*session `json:"sessions"`
 	// Pruned is when the last prune ran.
 	Pruned int64 `json:"pruned"`
+	// KV is the key-value space of the handler store, by space (handler)
+	// name. Snapshots of builds without it restore to no keys.
+	KV map[string]kvSpace `json:"kv"`
 }
 
 // lease is one envelope leased to a node.
@@ -95,6 +98,7 @@ func newState() *state {
 		Claims:   map[string]claim{},
 		Nodes:    map[string]nodeRec{},
 		Sessions: map[string]*session{},
+		KV:       map[string]kvSpace{},
 	}
 	s.fill()
 	return s
@@ -119,6 +123,9 @@ func (s *state) fill() {
 	if s.Sessions == nil {
 		s.Sessions = map[string]*session{}
 	}
+	if s.KV == nil {
+		s.KV = map[string]kvSpace{}
+	}
 }
 
 // applied is one entry being applied: the op, its log index, and what it
@@ -139,7 +146,7 @@ type applied struct {
 type handler func(s *state, a *applied) (response, bool)
 
 // handlers are the ops that are raft log entries. A new kind of state
-// (a key-value space per handler, say) adds its ops here.
+// adds its ops here, and its reads to Node.answer.
 var handlers = map[string]handler{
 	opPush:      (*state).push,
 	opPop:       (*state).pop,
@@ -153,6 +160,9 @@ var handlers = map[string]handler{
 	opReap:      (*state).reap,
 	opTerm:      (*state).term,
 	opAbandon:   (*state).abandon,
+	opKVSet:     (*state).kvSet,
+	opKVDelete:  (*state).kvDelete,
+	opKVIncr:    (*state).kvIncr,
 }
 
 // run applies a.c, answering a retried request from its session.
@@ -217,7 +227,8 @@ func (s *state) replay(r response) response {
 	return r
 }
 
-// prune drops what expired, once per pruneEvery of leader time (or when
+// prune drops what expired (claims, idle sessions, forgotten nodes,
+// key-value entries), once per pruneEvery of leader time (or when
 // the clock of a new leader is far behind the last prune).
 func (s *state) prune(now int64) {
 	every := int64(pruneEvery)
@@ -240,6 +251,7 @@ func (s *state) prune(now int64) {
 			delete(s.Nodes, id)
 		}
 	}
+	s.kvPurge(now)
 }
 
 // list returns the list named by a.c, or nil for an unknown name.

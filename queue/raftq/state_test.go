@@ -198,6 +198,7 @@ func fill(r *replica) {
 	r.apply(op{Op: opClaim, Key: "k", TTL: time.Minute, Node: "a"})
 	r.apply(op{Op: opTerm})
 	r.apply(op{Op: opRelease, Lease: 99})
+	fillKV(r)
 }
 
 // snapshotBytes snapshots f and returns what Persist writes.
