@@ -143,8 +143,13 @@ func (n *Node) gate(ctx context.Context, s *sending) chat.Gate {
 	}
 }
 
-// claimAll claims every delivery of s, sorting out the duplicates.
+// claimAll claims every delivery of s, sorting out the duplicates. Many
+// are claimed in one round trip where the backend can: the adapter holds
+// its turn meanwhile, and answers may be waiting for it.
 func (n *Node) claimAll(ctx context.Context, s *sending) error {
+	if mc, ok := n.parts.Queue.(queue.ManyClaimer); ok && len(s.ds) > 1 {
+		return n.claimMany(ctx, mc, s)
+	}
 	for _, d := range s.ds {
 		ok, err := n.parts.Queue.Claim(ctx, sentKey(d.Envelope.ID), n.opt.Queue.DedupeWindow,
 			queue.Fence(s.r.term))
@@ -157,6 +162,33 @@ func (n *Node) claimAll(ctx context.Context, s *sending) error {
 		case ok:
 			s.claimed[d] = true
 		default:
+			s.dups[d] = true
+		}
+	}
+	if len(s.claimed) == 0 {
+		return errDuplicate
+	}
+	return nil
+}
+
+// claimMany is claimAll in one round trip.
+func (n *Node) claimMany(ctx context.Context, mc queue.ManyClaimer, s *sending) error {
+	keys := make([]string, len(s.ds))
+	for i, d := range s.ds {
+		keys[i] = sentKey(d.Envelope.ID)
+	}
+	got, err := mc.ClaimAll(ctx, keys, n.opt.Queue.DedupeWindow, queue.Fence(s.r.term))
+	switch {
+	case errors.Is(err, queue.ErrFenced):
+		s.stop = "fenced: a newer term exists"
+		return errNotMaster
+	case err != nil:
+		return fmt.Errorf("%w: %w", errClaim, err)
+	}
+	for i, d := range s.ds {
+		if got[i] {
+			s.claimed[d] = true
+		} else {
 			s.dups[d] = true
 		}
 	}

@@ -121,6 +121,13 @@ type NodeInfo struct {
 	Term   uint64 `json:"term,omitempty"`
 }
 
+// ManyClaimer is implemented by backends that claim many keys in one
+// round trip, as Claim would one by one. The master uses it when one line
+// stands for many deliveries (a summary of coalesced notices).
+type ManyClaimer interface {
+	ClaimAll(ctx context.Context, keys []string, ttl time.Duration, f Fence) ([]bool, error)
+}
+
 // Queue is the durable lists, the cluster membership they need for
 // leases, and the claim keys used for deduplication.
 type Queue interface {

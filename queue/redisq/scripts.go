@@ -22,6 +22,22 @@ if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
 return 0
 `)
 
+// fencedClaimAll claims KEYS[2..] like fencedClaim, all or none fenced:
+// ARGV fence, owner, ttl in ms. Returns -1 when fenced, else 1 or 0 per
+// key.
+var fencedClaimAll = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local out = {}
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[2], 'NX', 'PX', ARGV[3]) then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+`)
+
 // moveLease ends a lease by moving it elsewhere: KEYS proc, dest; ARGV
 // lease, payload to store, 'left' or 'right' end of dest. Returns 0 when
 // the lease was gone (reaped or acknowledged), so nothing is stored twice.
