@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +34,6 @@ const (
 
 // nodeYAML is a node's configuration; the tests fill in the rest.
 const nodeYAML = `
-node: {id: %s}
-cluster: {namespace: bench}
-redis: {addr: "%s"}
 %s
 worker: {chat_concurrency: %d, job_concurrency: %d}
 chat:
@@ -51,17 +49,33 @@ log: {level: info}
 webhooks: {github: {secret: %q, room: "%s"}}
 `
 
+// redisYAML is a node's cluster part in Redis mode.
+const redisYAML = `node: {id: %s}
+cluster: {namespace: bench}
+redis: {addr: "%s"}
+%s`
+
+// raftYAML is a node's cluster part in raft mode, without Redis.
+const raftYAML = `node: {id: %s, data_dir: "%s"}
+cluster: {mode: raft, namespace: bench, peers: [%s], secret: "bench-cluster-secret-0123456789"}
+raft: {heartbeat_timeout: %v, election_timeout: %v, leader_lease_timeout: %v}
+queue: {node_ttl: %v}`
+
 // clusterSpec is what differs between the clusters of the tests.
 type clusterSpec struct {
 	nodes          int
 	jobConcurrency int
 	// election is a YAML line for the election section, "" for the
-	// defaults.
+	// defaults. Redis mode only.
 	election string
+	// raft, when set, runs the nodes in raft mode with this timing, and
+	// no Redis at all.
+	raft *raftTiming
 }
 
-// cluster is what a benchmark runs on: one Redis, one ngircd without
-// flood penalties, a person in the room and the herald nodes.
+// cluster is what a benchmark runs on: one Redis (none in raft mode), one
+// ngircd without flood penalties, a person in the room and the herald
+// nodes.
 type cluster struct {
 	t      *testing.T
 	book   *clustertest.LogBook
@@ -69,15 +83,17 @@ type cluster struct {
 	person *ircdtest.Client
 	redis  *redistest.Server
 	ircd   *ircdtest.Server
+	// marks counts the person's PING tokens (see skipSeen).
+	marks int
 }
 
 // startCluster starts everything and waits until the bot is in the room
 // and every node answers its status.
 func startCluster(t *testing.T, spec clusterSpec) *cluster {
 	t.Helper()
-	rds := redistest.Start(t, redistest.Options{})
 	ircd := ircdtest.Start(t, ircdtest.Options{Penalties: false})
-	c := &cluster{t: t, book: &clustertest.LogBook{}, redis: rds, ircd: ircd}
+	c := &cluster{t: t, book: &clustertest.LogBook{}, ircd: ircd}
+	clusterPart := c.clusterYAML(spec)
 
 	// The person joins first, so that it sees the bot's JOIN.
 	c.person = ircdtest.Dial(t, ircd.Addr, personNick)
@@ -85,7 +101,7 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster {
 	for i := range spec.nodes {
 		id := fmt.Sprintf("n%d", i+1)
 		addr := clustertest.FreeAddr(t)
-		yaml := fmt.Sprintf(nodeYAML, id, rds.Addr, spec.election, chatConcurrency,
+		yaml := fmt.Sprintf(nodeYAML, clusterPart(id), chatConcurrency,
 			spec.jobConcurrency, ircd.Addr, botNick, room, ircRate, ircBurst, addr,
 			hookSecret, room)
 		c.nodes = append(c.nodes, clustertest.Start(t, c.book, id, addr, yaml))
@@ -95,6 +111,28 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster {
 	}
 	c.waitStatus(upWithin)
 	return c
+}
+
+// clusterYAML returns each node's cluster part: in Redis mode it starts
+// the Redis server; in raft mode it picks the peers' raft ports and gives
+// every node its own data folder, which a restart keeps.
+func (c *cluster) clusterYAML(spec clusterSpec) func(id string) string {
+	if spec.raft == nil {
+		c.redis = redistest.Start(c.t, redistest.Options{})
+		return func(id string) string {
+			return fmt.Sprintf(redisYAML, id, c.redis.Addr, spec.election)
+		}
+	}
+	var peers []string
+	for i := range spec.nodes {
+		peers = append(peers, fmt.Sprintf("%q", fmt.Sprintf("n%d=%s", i+1,
+			clustertest.FreeAddr(c.t))))
+	}
+	dir, rt := c.t.TempDir(), *spec.raft
+	return func(id string) string {
+		return fmt.Sprintf(raftYAML, id, filepath.Join(dir, id), strings.Join(peers, ", "),
+			rt.Heartbeat, rt.Election, rt.Lease, rt.nodeTTL())
+	}
 }
 
 // waitStatus waits until every running node answers GET /status and
@@ -176,6 +214,9 @@ func (c *cluster) pids() map[string]int {
 	out := map[string]int{"ngircd": c.ircd.Pid(), "bench": os.Getpid()}
 	for _, p := range c.nodes {
 		out[p.ID] = p.Pid()
+	}
+	if c.redis == nil {
+		return out
 	}
 	if pid, err := redisPid(c.redis.Addr); err == nil {
 		out["redis"] = pid

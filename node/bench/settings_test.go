@@ -25,14 +25,25 @@ type settings struct {
 	FailoverRuns int
 	// Out and FailoverOut are files the JSON is also written to.
 	Out, FailoverOut string
+	// Mode is the failover test's cluster.mode: "redis" or "raft".
+	Mode string
+	// Raft is the raft timing of the failover test in raft mode.
+	Raft raftTiming
+}
+
+// raftTiming is the raft section of every node in raft mode.
+type raftTiming struct {
+	Heartbeat, Election, Lease time.Duration
 }
 
 // Limits that keep a run bounded whatever the environment says.
 const (
-	maxNodes     = 5
-	maxDuration  = 2 * time.Minute
-	maxPings     = 1000
-	maxFailovers = 20
+	minRaftTimeout = 5 * time.Millisecond
+	maxRaftTimeout = 10 * time.Second
+	maxNodes       = 5
+	maxDuration    = 2 * time.Minute
+	maxPings       = 1000
+	maxFailovers   = 20
 )
 
 // benchSettings skips t unless HERALD_BENCH=1, and reads the settings,
@@ -52,6 +63,15 @@ func benchSettings(t *testing.T) settings {
 		FailoverRuns:   env.int("HERALD_BENCH_FAILOVER_RUNS", 5, 1, maxFailovers),
 		Out:            os.Getenv("HERALD_BENCH_OUT"),
 		FailoverOut:    os.Getenv("HERALD_BENCH_FAILOVER_OUT"),
+		Mode:           env.mode("HERALD_BENCH_MODE"),
+		Raft: raftTiming{
+			Heartbeat: env.timeout("HERALD_BENCH_RAFT_HEARTBEAT", time.Second),
+			Election:  env.timeout("HERALD_BENCH_RAFT_ELECTION", time.Second),
+			Lease:     env.timeout("HERALD_BENCH_RAFT_LEASE", 500*time.Millisecond),
+		},
+	}
+	if env.err == nil {
+		env.err = s.Raft.check()
 	}
 	if env.err != nil {
 		t.Fatal(env.err)
@@ -90,6 +110,58 @@ func (r *envReader) duration(key string, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// mode reads "redis" or "raft", "redis" when unset.
+func (r *envReader) mode(key string) string {
+	switch v := os.Getenv(key); v {
+	case "", "redis":
+		return "redis"
+	case "raft":
+		return v
+	default:
+		r.fail(fmt.Errorf("%s (%q) must be redis or raft", key, v))
+		return "redis"
+	}
+}
+
+// timeout reads a raft timeout from minRaftTimeout to maxRaftTimeout, or
+// def when unset.
+func (r *envReader) timeout(key string, def time.Duration) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < minRaftTimeout || d > maxRaftTimeout {
+		r.fail(fmt.Errorf("%s (%q) must be a duration from %v to %v", key, v,
+			minRaftTimeout, maxRaftTimeout))
+		return def
+	}
+	return d
+}
+
+// check refuses the timings a node would refuse, before any node starts.
+func (rt raftTiming) check() error {
+	switch {
+	case rt.Election < rt.Heartbeat:
+		return fmt.Errorf("HERALD_BENCH_RAFT_ELECTION (%v) must be at least "+
+			"HERALD_BENCH_RAFT_HEARTBEAT (%v)", rt.Election, rt.Heartbeat)
+	case rt.Lease > rt.Heartbeat:
+		return fmt.Errorf("HERALD_BENCH_RAFT_LEASE (%v) must be at most "+
+			"HERALD_BENCH_RAFT_HEARTBEAT (%v)", rt.Lease, rt.Heartbeat)
+	}
+	return nil
+}
+
+// nodeTTL is queue.node_ttl for the timing: the default 5s, or more when
+// raft mode asks for 2 x (heartbeat + election) + queue.heartbeat (1s).
+func (rt raftTiming) nodeTTL() time.Duration {
+	return max(5*time.Second, 2*(rt.Heartbeat+rt.Election)+time.Second)
+}
+
+// window is how long a dead leader is expected to stay unreplaced, about
+// the sum of the heartbeat and election timeouts (docs/operating.md).
+func (rt raftTiming) window() time.Duration { return rt.Heartbeat + rt.Election }
 
 func (r *envReader) fail(err error) {
 	if r.err == nil {
