@@ -94,8 +94,10 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	s := open(t, c, lead)
 	c.StopNode(f)
 	want := writeKeys(t, s, 60)
+	// Any snapshot compacts the log past the few entries the follower has
+	// (its index is at least snapshot_threshold, trailing_logs are kept).
 	rafttest.Eventually(t, 10*time.Second, "the leader takes a snapshot", func() bool {
-		return stat(c.Nodes[lead], "last_snapshot_index") > 50
+		return stat(c.Nodes[lead], "last_snapshot_index") > 0
 	})
 
 	c.StartNode(f)
@@ -103,7 +105,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		return stat(c.Nodes[f], "last_snapshot_index") > 0 &&
 			stat(c.Nodes[f], "applied_index") >= stat(c.Nodes[lead], "commit_index")
 	})
-	transfer(t, c, lead, f)
+	transfer(t, c, f)
 	checkKeys(t, open(t, c, f), want)
 
 	for i := range c.Nodes {
@@ -148,14 +150,18 @@ func checkKeys(t *testing.T, s *raftstore.Store, want map[string]string) {
 	}
 }
 
-// transfer hands the leadership from node from to node to.
-func transfer(t *testing.T, c *rafttest.Cluster, from, to int) {
+// transfer makes node to the leader. A transfer may end with the old
+// leader elected again (it steps down if a heartbeat round is slow), so
+// it is asked again until node to leads.
+func transfer(t *testing.T, c *rafttest.Cluster, to int) {
 	t.Helper()
 	id, addr := raft.ServerID(c.Cfgs[to].ID), raft.ServerAddress(c.Nodes[to].Addr())
-	if err := c.Nodes[from].Raft().LeadershipTransferToServer(id, addr).Error(); err != nil {
-		t.Fatalf("transfer leadership to node %d: %v", to, err)
-	}
-	rafttest.Eventually(t, 10*time.Second, "the new leader is known", func() bool {
+	rafttest.Eventually(t, 20*time.Second, "the leadership moves", func() bool {
+		lead := c.Leader()
+		if lead != to {
+			err := c.Nodes[lead].Raft().LeadershipTransferToServer(id, addr).Error()
+			t.Logf("transfer leadership from node %d to node %d: %v", lead, to, err)
+		}
 		return c.Leader() == to
 	})
 }
