@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/herald-chatops/herald/chat"
 	heraldhttp "github.com/herald-chatops/herald/http"
@@ -54,6 +55,10 @@ func (b *builder) githubJob(_ context.Context, e queue.Envelope) ([]chat.Action,
 	if errors.Is(err, github.ErrNoFormatter) || errors.Is(err, github.ErrNoRoom) {
 		b.log.Debug("webhook event not for chat", "event", event, "msg_id", e.ID, "err", err)
 		return nil, nil
+	}
+	if errors.Is(err, github.ErrMalformed) {
+		// The same body fails the same way every time: no retries.
+		return nil, fmt.Errorf("%w: %w", queue.ErrPermanent, err)
 	}
 	return actions, err
 }

@@ -60,7 +60,20 @@ var (
 	ErrClosed = errors.New("queue: closed")
 	// ErrUnknownList is returned for a list name not in Lists.
 	ErrUnknownList = errors.New("queue: unknown list")
+	// ErrPermanent, wrapped in the cause given to Retry, marks a failure
+	// that no retry can mend (a body that cannot be decoded): the
+	// envelope goes to the dead-letter list at once.
+	ErrPermanent = errors.New("queue: permanent failure")
 )
+
+// MaxFor returns how many attempts an envelope failing with cause may
+// have: max, or 1 for a permanent failure.
+func MaxFor(max int, cause error) int {
+	if errors.Is(cause, ErrPermanent) {
+		return 1
+	}
+	return max
+}
 
 // Fence is the fencing token of a master's term. The zero Fence marks a
 // write that any node may make at any time.
@@ -144,7 +157,8 @@ type Queue interface {
 	Release(ctx context.Context, d *Delivery) error
 	// Retry ends the lease and puts the envelope back with one more
 	// attempt and cause recorded, or on the dead-letter list once it has
-	// failed MaxAttempts times. dead reports which.
+	// failed MaxAttempts times, or at once when cause wraps ErrPermanent.
+	// dead reports which.
 	Retry(ctx context.Context, d *Delivery, cause error) (dead bool, err error)
 	// Depths returns the length of each list in Lists and of Dead.
 	Depths(ctx context.Context) (map[string]int64, error)

@@ -74,7 +74,7 @@ var (
 	ErrBadHeader = errors.New("github: malformed header")
 	// ErrMalformed is returned for a body that is not a JSON object, and
 	// by Format for one it cannot decode.
-	ErrMalformed = errors.New("github: body is not a JSON object")
+	ErrMalformed = errors.New("github: malformed body")
 	// ErrFormEncoded is returned by Job for a form-encoded delivery.
 	ErrFormEncoded = errors.New("github: form-encoded deliveries are not supported; " +
 		"set the webhook's content type to application/json")

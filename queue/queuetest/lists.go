@@ -3,6 +3,7 @@ package queuetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -114,6 +115,18 @@ func (s suite) retry(t *testing.T) {
 		l.Envelope.Error != "boom 3" || l.Died.IsZero() {
 		t.Errorf("dead letter = %+v", l)
 	}
+}
+
+// permanent: a failure marked queue.ErrPermanent is dead at once.
+func (s suite) permanent(t *testing.T) {
+	q := s.open(t, "a")
+	push(t, q, queue.Jobs, "x")
+	d := popID(t, q, queue.Jobs, "x")
+	cause := fmt.Errorf("decode: %w", queue.ErrPermanent)
+	if dead, err := q.Retry(ctxFor(t), d, cause); err != nil || !dead {
+		t.Fatalf("retry = %v, %v; want dead at once", dead, err)
+	}
+	wantDepths(t, q, map[string]int64{queue.Dead: 1})
 }
 
 // requeue: dead letters go back by id or all at once, attempts reset.

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener, setTerm TermSetter) {
 		{"Ack", s.ack},
 		{"ReleaseReturnsToFront", s.release},
 		{"RetryThenDeadLetter", s.retry},
+		{"PermanentFailureDeadAtOnce", s.permanent},
 		{"Requeue", s.requeue},
 		{"Depths", s.depths},
 		{"Claim", s.claim},

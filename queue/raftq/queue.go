@@ -164,7 +164,7 @@ func (q *Queue) Release(ctx context.Context, d *queue.Delivery) error {
 // Attempts raised and cause recorded, or on the dead-letter list once
 // Attempts reaches queue.max_attempts.
 func (q *Queue) Retry(ctx context.Context, d *queue.Delivery, cause error) (bool, error) {
-	c := &op{Op: opRetry, Max: q.cfg.MaxAttempts}
+	c := &op{Op: opRetry, Max: queue.MaxFor(q.cfg.MaxAttempts, cause)}
 	if cause != nil {
 		c.Cause = cause.Error()
 	}

@@ -171,7 +171,7 @@ func (q *Queue) Retry(ctx context.Context, d *queue.Delivery, cause error) (bool
 	if cause != nil {
 		e.Error = cause.Error()
 	}
-	if e.Attempts < q.cfg.MaxAttempts {
+	if e.Attempts < queue.MaxFor(q.cfg.MaxAttempts, cause) {
 		raw, err := encode(e)
 		if err != nil {
 			return false, fmt.Errorf("redisq: %s: %w", op, err)
