@@ -111,7 +111,7 @@ type ChatConfig struct {
 	// IRC configures the irc adapter.
 	IRC irc.Config `koanf:"irc"`
 	// MaxLines is the most lines one answer or notification may put in
-	// chat; longer ones are cut with a note. Default 10.
+	// chat; longer ones are cut with a note. Default 20.
 	MaxLines int `koanf:"max_lines"`
 	// IgnoreUsers are user ids whose messages never reach the workers.
 	IgnoreUsers []string `koanf:"ignore_users"`
@@ -162,7 +162,7 @@ func DefaultConfig() Config {
 		Election: election.DefaultConfig(),
 		Raft:     defaultRaft(),
 		Queue:    queue.DefaultConfig(),
-		Chat: ChatConfig{Adapter: "shell", Nick: "herald", MaxLines: 10,
+		Chat: ChatConfig{Adapter: "shell", Nick: "herald", MaxLines: 20,
 			IRC: irc.DefaultConfig(), Events: events.DefaultConfig(),
 			HTTP: webroute.DefaultConfig()},
 		Auth:     auth.DefaultConfig(),
@@ -220,7 +220,7 @@ func (c Config) Validate() error {
 func (c Config) validateOwn() error {
 	switch {
 	case c.Node.ID == "":
-		return errors.New("node.id must be set (the host name was empty)")
+		return errors.New("node.id must be set (its default is the host name)")
 	case !nodeIDRE.MatchString(c.Node.ID):
 		return fmt.Errorf("node.id (%q) may hold only letters, digits, '.', ':', '_' and '-'",
 			c.Node.ID)

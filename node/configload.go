@@ -163,7 +163,13 @@ func setString(k *koanf.Koanf, known map[string]reflect.Type, key, val, origin s
 // convert turns a string into a value of type t.
 func convert(t reflect.Type, s string) (any, error) {
 	switch {
-	case t == reflect.TypeOf(time.Duration(0)), t.Kind() == reflect.String:
+	case t == reflect.TypeOf(time.Duration(0)):
+		if _, err := time.ParseDuration(s); err != nil {
+			return nil, fmt.Errorf("%q is not a duration: write it with a unit, such as 5s "+
+				"or 500ms", s)
+		}
+		return s, nil
+	case t.Kind() == reflect.String:
 		return s, nil
 	case t.Kind() == reflect.Bool:
 		return strconv.ParseBool(s)
@@ -198,9 +204,26 @@ func decode(k *koanf.Koanf, cfg *Config) error {
 	}
 	if err := k.UnmarshalWithConf("", cfg, koanf.UnmarshalConf{Tag: "koanf",
 		DecoderConfig: dc}); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return fmt.Errorf("%w: %s", ErrConfig, decodeMessage(err))
 	}
 	return nil
+}
+
+// decodeMessage turns the decoder's error into one line per problem,
+// without the decoder's own preamble.
+func decodeMessage(err error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "error(s):"); ok {
+		msg = rest
+	}
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }
 
 // durationHook parses durations from strings and refuses other types.

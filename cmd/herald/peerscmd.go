@@ -11,7 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/herald-chatops/herald/node"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
+
 	"github.com/herald-chatops/herald/queue/raftq"
 )
 
@@ -100,11 +103,16 @@ func (pf peersFlags) client() (*raftq.Client, error) {
 	var addrs []string
 	secret := os.Getenv("HERALD_CLUSTER_SECRET")
 	if pf.config != "" {
-		cfg, err := node.LoadConfig(node.Sources{File: pf.config, Env: os.Environ()})
-		if err != nil {
-			return nil, err
+		// Only the cluster section matters here: the file may be any
+		// node's, or none's (no node.id), and this is not a node.
+		k := koanf.New(".")
+		if err := k.Load(file.Provider(pf.config), yaml.Parser()); err != nil {
+			return nil, fmt.Errorf("read %s: %w", pf.config, err)
 		}
-		addrs, secret = cfg.Cluster.Peers, cfg.Cluster.Secret
+		addrs = k.Strings("cluster.peers")
+		if s := k.String("cluster.secret"); s != "" && secret == "" {
+			secret = s
+		}
 	}
 	if pf.peers != "" {
 		addrs = strings.Split(pf.peers, ",")
