@@ -62,8 +62,9 @@ func TestE2ETimerFiresOncePerTickAcrossTheCluster(t *testing.T) {
 	t.Logf("%d ticks, %d late, across a SIGKILL of %s", len(slots), late, master)
 }
 
-func TestE2ENoteSurvivesFailover(t *testing.T) {
-	c := startE2E(t)
+func TestE2ENoteSurvivesFailover(t *testing.T) { forModes(t, testNoteSurvivesFailover) }
+
+func testNoteSurvivesFailover(t *testing.T, c *e2e) {
 	c.ask("note deploy friday is frozen", "noted deploy", 5*time.Second)
 	master := c.master()
 	c.nodes[master].Kill()

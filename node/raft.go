@@ -1,7 +1,7 @@
 package node
 
 import (
-	"github.com/herald-chatops/herald/chat/store/memstore"
+	"github.com/herald-chatops/herald/chat/store/raftstore"
 	"github.com/herald-chatops/herald/election"
 	"github.com/herald-chatops/herald/election/raftelect"
 	"github.com/herald-chatops/herald/queue"
@@ -22,6 +22,8 @@ func (b *builder) raftBackend() (queue.Queue, election.Elector, error) {
 		return nil, nil, err
 	}
 	b.closers = append(b.closers, q.Close)
-	b.kv = memstore.New()
+	if b.kv, err = raftstore.New(rn); err != nil {
+		return nil, nil, err
+	}
 	return q, raftelect.New(rn, 0, b.log), nil
 }
