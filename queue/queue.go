@@ -24,6 +24,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -187,4 +189,20 @@ type Queue interface {
 	Ping(ctx context.Context) error
 	// Close releases connections; leases stay for Reap.
 	Close() error
+}
+
+// CheckCall refuses a call on a closed queue, with a done context, or for
+// an unknown list ("" for calls without one). Backends call it first;
+// backend names the package in the error, op the call.
+func CheckCall(ctx context.Context, backend, op, list string, closed bool) error {
+	if closed {
+		return fmt.Errorf("%s: %s: %w", backend, op, ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %s: %w", backend, op, err)
+	}
+	if list != "" && !slices.Contains(Lists, list) {
+		return fmt.Errorf("%s: %s: %w %q", backend, op, ErrUnknownList, list)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -351,16 +350,7 @@ func (q *Queue) do(ctx context.Context, name string, c *op) (response, error) {
 // ready refuses a call on a closed queue, with a done context, or for an
 // unknown list (list "" is for calls without one).
 func (q *Queue) ready(ctx context.Context, name, list string) error {
-	if q.closed.Load() {
-		return fmt.Errorf("raftq: %s: %w", name, queue.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("raftq: %s: %w", name, err)
-	}
-	if list != "" && !slices.Contains(queue.Lists, list) {
-		return fmt.Errorf("raftq: %s: %w %q", name, queue.ErrUnknownList, list)
-	}
-	return nil
+	return queue.CheckCall(ctx, "raftq", name, list, q.closed.Load())
 }
 
 // fail wraps err with the call's name; nil stays nil. A done context is

@@ -50,7 +50,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -179,16 +178,7 @@ func (q *Queue) Ping(ctx context.Context) error {
 // ready refuses a call on a closed queue, with a done context, or for an
 // unknown list (list "" is for calls without one).
 func (q *Queue) ready(ctx context.Context, op, list string) error {
-	if q.closed.Load() {
-		return fmt.Errorf("redisq: %s: %w", op, queue.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisq: %s: %w", op, err)
-	}
-	if list != "" && !slices.Contains(queue.Lists, list) {
-		return fmt.Errorf("redisq: %s: %w %q", op, queue.ErrUnknownList, list)
-	}
-	return nil
+	return queue.CheckCall(ctx, "redisq", op, list, q.closed.Load())
 }
 
 // fail wraps err with op, telling a done context and a closed queue apart
