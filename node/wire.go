@@ -157,6 +157,7 @@ func (b *builder) backend() (queue.Queue, election.Elector, error) {
 	if b.cfg.Cluster.Mode == "raft" {
 		return b.raftBackend()
 	}
+	routeRedisLog(b.log)
 	cmd, block, err := redisq.NewClients(b.cfg.Redis)
 	if err != nil {
 		return nil, nil, err
