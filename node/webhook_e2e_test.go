@@ -113,7 +113,8 @@ func TestE2EWebhookRefusalsKeepNothing(t *testing.T) {
 		{"broken JSON", broken, sign(broken), 400},
 	}
 	for i, tc := range tests {
-		if code := c.postHook(target, "push", fmt.Sprintf("bad-%d", i), tc.body, tc.sig); code != tc.want {
+		code := c.postHook(target, "push", fmt.Sprintf("bad-%d", i), tc.body, tc.sig)
+		if code != tc.want {
 			t.Errorf("%s: answered %d, want %d", tc.name, code, tc.want)
 		}
 	}

@@ -62,7 +62,8 @@ func Start(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return fmt.Errorf("http: listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
 	}
-	log.Info("node starting", "node", cfg.Node.ID, "mode", cfg.Cluster.Mode, "http", ln.Addr().String(),
+	log.Info("node starting", "node", cfg.Node.ID, "mode", cfg.Cluster.Mode,
+		"http", ln.Addr().String(),
 		"version", env.Version, "adapter", cfg.Chat.Adapter)
 
 	// The shell adapter's end of input (Ctrl-D) stops the node like a

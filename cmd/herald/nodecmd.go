@@ -18,7 +18,8 @@ import (
 var nodeFlags = []struct{ name, key, help string }{
 	{"id", "node.id", "this node's id (node.id)"},
 	{"mode", "cluster.mode", "redis or raft (cluster.mode)"},
-	{"peers", "cluster.peers", "raft peers, a comma list of HOST:PORT or ID=HOST:PORT (cluster.peers)"},
+	{"peers", "cluster.peers",
+		"raft peers, a comma list of HOST:PORT or ID=HOST:PORT (cluster.peers)"},
 	{"data-dir", "node.data_dir", "folder for the node's data (node.data_dir)"},
 	{"raft-addr", "raft.addr", "this node's raft address, to find it in --peers (raft.addr)"},
 	{"http-addr", "http.addr", "HTTP listen address (http.addr)"},
