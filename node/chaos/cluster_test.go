@@ -248,15 +248,3 @@ func (c *cluster) quitSeen(node string, from int) bool {
 		return ok && n == node && (m.Command == "QUIT" || m.Command == "PART")
 	}) >= 0
 }
-
-// botSaid returns the bot's lines (any text) said by node's connections
-// at or after since.
-func (c *cluster) botSaid(node string, since time.Time) []chaos.Reply {
-	var out []chaos.Reply
-	for _, r := range c.person.replies("") {
-		if r.Node == node && !r.At.Before(since) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
