@@ -104,7 +104,23 @@ func startE2EMode(t *testing.T, mode, chatYAML, extra string, env ...string) *e2
 		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml, env...)
 	}
 	c.waitBotJoined(20 * time.Second)
+	c.waitServing(10 * time.Second)
 	return c
+}
+
+// waitServing waits until every node answers GET /status: a test may
+// talk to any of them, not only to the master.
+func (c *e2e) waitServing(within time.Duration) {
+	c.t.Helper()
+	for _, id := range c.order {
+		ok := clustertest.Eventually(within, func() bool {
+			_, err := c.nodes[id].Status()
+			return err == nil
+		})
+		if !ok {
+			c.t.Fatalf("%s does not answer GET /status within %v", id, within)
+		}
+	}
 }
 
 // clusterYAML returns the cluster part of each node's configuration,
