@@ -183,3 +183,11 @@ func TestCancelledAnswerLetsNoticesGo(t *testing.T) {
 		t.Fatal("the notice never got the turn")
 	}
 }
+
+func TestRepliesCarryNoCTCPOrBell(t *testing.T) {
+	got := breakLines([]string{"\x01ACTION waves\x01 \x07ding\x00", "a\r\nb"})
+	want := []string{"ACTION waves ding", "a", "b"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("breakLines = %q, want %q", got, want)
+	}
+}

@@ -12,12 +12,17 @@ import (
 func breakLines(lines []string) []string {
 	var out []string
 	for _, l := range lines {
-		l = strings.ReplaceAll(l, "\x00", "")
+		l = quiet.Replace(l)
 		l = strings.ReplaceAll(l, "\r\n", "\n")
 		out = append(out, strings.FieldsFunc(l, isLineBreak)...)
 	}
 	return out
 }
+
+// quiet drops what a reply must not carry: NUL, which ends a line for
+// some servers, the CTCP delimiter, which would turn text a user typed
+// into a CTCP request from the bot, and the bell.
+var quiet = strings.NewReplacer("\x00", "", "\x01", "", "\x07", "")
 
 func isLineBreak(r rune) bool { return r == '\r' || r == '\n' }
 
