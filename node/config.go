@@ -38,6 +38,7 @@ type Config struct {
 	Auth     auth.Config       `koanf:"auth"`
 	Worker   WorkerConfig      `koanf:"worker"`
 	Log      LogConfig         `koanf:"log"`
+	Debug    DebugConfig       `koanf:"debug"`
 }
 
 // NodeConfig is the `node` section.
@@ -196,7 +197,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	checks := []func() error{c.Election.Validate, c.Queue.Validate, c.HTTP.Validate,
-		c.Webhooks.GitHub.Validate, c.Auth.Validate, c.Chat.Commands.Validate,
+		c.Webhooks.GitHub.Validate, c.Auth.Validate, c.Debug.Validate, c.Chat.Commands.Validate,
 		c.Chat.Events.Validate, c.Chat.HTTP.Validate,
 		receive.Config{IgnoreUsers: c.Chat.IgnoreUsers}.Validate}
 	if c.Cluster.Mode == "redis" {

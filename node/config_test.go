@@ -145,3 +145,13 @@ func TestExampleConfigIsValidAndComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestPprofOnlyOnLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:6060": true, "[::1]:6060": true,
+		"localhost:6060": true, "0.0.0.0:6060": false, "192.0.2.1:6060": false, "6060": false} {
+		_, err := node.LoadConfig(node.Sources{Env: []string{"HERALD_DEBUG_PPROF_ADDR=" + addr}})
+		if (err == nil) != ok {
+			t.Errorf("debug.pprof_addr %q: err %v, want accepted %v", addr, err, ok)
+		}
+	}
+}

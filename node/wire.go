@@ -70,6 +70,11 @@ func Start(ctx context.Context, cfg Config, env Env) error {
 	// signal would.
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	waitPprof, err := servePprof(runCtx, cfg.Debug.PprofAddr, log)
+	if err != nil {
+		return err
+	}
+	defer func() { cancel(); waitPprof() }()
 	if b.shell != nil {
 		go func() {
 			select {
