@@ -89,3 +89,22 @@ func (n *Node) Info(ctx context.Context) (builtin.Info, error) {
 	return builtin.Info{Version: n.opt.Version, Node: n.opt.ID, Master: st.Master,
 		Term: st.Term, Queues: depths}, nil
 }
+
+// Settle waits, up to limit, until nothing waits for a worker or for chat:
+// the chat lists are found empty three times in a row, 100ms apart. The
+// shell adapter uses it at the end of its input, so that lines piped into
+// a node are answered before it stops.
+func (n *Node) Settle(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); {
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return
+		}
+		d, err := n.parts.Queue.Depths(ctx)
+		if err == nil && d[queue.Inbound]+d[queue.Outbound]+d[queue.Notices] == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}

@@ -79,6 +79,7 @@ func Start(ctx context.Context, cfg Config, env Env) error {
 		go func() {
 			select {
 			case <-b.shell.EOF():
+				n.Settle(runCtx, 5*time.Second)
 				cancel()
 			case <-runCtx.Done():
 			}

@@ -57,7 +57,9 @@ func (a *Adapter) read(in io.Reader) {
 	}
 }
 
-// Run delivers typed lines until ctx ends or the input ends.
+// Run delivers typed lines until ctx ends. At the end of the input it
+// stays, so that answers still on their way are printed; the node watches
+// EOF to stop.
 func (a *Adapter) Run(ctx context.Context, ev chat.Events) error {
 	if ev.Connected != nil {
 		ev.Connected()
@@ -65,8 +67,6 @@ func (a *Adapter) Run(ctx context.Context, ev chat.Events) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-a.eof:
 			return nil
 		case line := <-a.lines:
 			if msg, ok := a.message(line); ok && ev.Receive != nil {
