@@ -305,6 +305,13 @@ election: {ttl: 2s, renew: 500ms, retry: 100ms, redis_addrs: %s}`,
 		t.Fatal("the queue's Redis holds e2e:master, want it on the lock servers only")
 	}
 
+	// A campaign that lost can leave another node's value on one lock
+	// server for up to a lease; the master's renewals take that server
+	// over once it lapses. From then on the master holds all three.
+	if !clustertest.Eventually(10*time.Second, func() bool { return sameHolder(t, addrs) }) {
+		t.Fatal("the master never came to hold the lock on all three lock servers")
+	}
+
 	// One lock server gone: the master renews its lease with the two
 	// others for longer than a lease, and answers all along.
 	victim := killOneLockServer(t, locks)
@@ -385,4 +392,24 @@ func lockHolders(t *testing.T, addrs []string) int {
 		n += int(got)
 	}
 	return n
+}
+
+// sameHolder reports whether every lock server holds e2e:master with one
+// and the same value.
+func sameHolder(t *testing.T, addrs []string) bool {
+	t.Helper()
+	var first string
+	for i, addr := range addrs {
+		rc := redis.NewClient(&redis.Options{Addr: addr, Username: "herald",
+			Password: "e2e-acl-pass"})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		got, err := rc.Get(ctx, "e2e:master").Result()
+		cancel()
+		_ = rc.Close()
+		if err != nil || (i > 0 && got != first) {
+			return false
+		}
+		first = got
+	}
+	return true
 }
