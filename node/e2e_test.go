@@ -88,6 +88,13 @@ func startE2EChat(t *testing.T, chatYAML, extra string, env ...string) *e2e {
 
 // startE2EMode starts three nodes of mode, an IRC server and a person.
 func startE2EMode(t *testing.T, mode, chatYAML, extra string, env ...string) *e2e {
+	return startCluster(t, mode, (*e2e).clusterYAML, chatYAML, extra, env...)
+}
+
+// startCluster starts three nodes whose cluster part of the configuration
+// comes from cluster, an IRC server and a person.
+func startCluster(t *testing.T, mode string, cluster func(*e2e) func(id string) string,
+	chatYAML, extra string, env ...string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end cluster test: skipped with -short")
 	}
@@ -97,7 +104,7 @@ func startE2EMode(t *testing.T, mode, chatYAML, extra string, env ...string) *e2
 	// The person is in #ops first, so that the bot's JOIN is seen.
 	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
 	c.client.Join("#ops")
-	clusterYAML := c.clusterYAML()
+	clusterYAML := cluster(c)
 	for _, id := range c.order {
 		addr := clustertest.FreeAddr(t)
 		yaml := fmt.Sprintf(e2eNodeYAML, clusterYAML(id), chatYAML, ircd.Addr, addr, extra)

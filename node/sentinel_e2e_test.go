@@ -11,50 +11,27 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/herald-chatops/herald/chat/irc/ircdtest"
 	"github.com/herald-chatops/herald/node/clustertest"
 	"github.com/herald-chatops/herald/queue/redistest"
 )
 
-// sentinelYAML is a node's configuration with its own redis section and
-// election settings (%s), and the IRC chat of the other cluster tests,
-// paced fast enough for five echoes a second.
-const sentinelYAML = `
+// sentinelClusterYAML is a node's cluster part with its own redis and
+// election sections (%s).
+const sentinelClusterYAML = `
 node: {id: %s}
 cluster: {namespace: e2e}
 %s
-queue: {heartbeat: 200ms, node_ttl: 1s}
-worker: {chat_concurrency: 2}
-chat:
-  adapter: irc
-  test_commands: true
-  irc:
-    server: "%s"
-    nick: herald
-    channels: ["#ops"]
-    ping_interval: 5s
-    rate: 20
-    burst: 20
-http: {addr: "%s"}
-log: {level: debug}
-`
+queue: {heartbeat: 200ms, node_ttl: 1s}`
 
 // startWithRedisYAML starts three nodes whose redis and election
-// sections are redisYAML, on a fresh IRC server with a person in #ops.
+// sections are redisYAML, on a fresh IRC server with a person in #ops,
+// paced fast enough for five echoes a second.
 func startWithRedisYAML(t *testing.T, redisYAML string) *e2e {
-	ircd := ircdtest.Start(t, ircdtest.Options{})
-	c := &e2e{t: t, book: &clustertest.LogBook{}, nodes: map[string]*clustertest.Proc{},
-		ircAddr: ircd.Addr}
-	c.client = ircdtest.Dial(t, ircd.Addr, "tester")
-	c.client.Join("#ops")
-	for _, id := range []string{"n1", "n2", "n3"} {
-		addr := clustertest.FreeAddr(t)
-		yaml := fmt.Sprintf(sentinelYAML, id, redisYAML, ircd.Addr, addr)
-		c.nodes[id] = clustertest.Start(t, c.book, id, addr, yaml)
-		c.order = append(c.order, id)
+	cluster := func(*e2e) func(string) string {
+		return func(id string) string { return fmt.Sprintf(sentinelClusterYAML, id, redisYAML) }
 	}
-	c.waitBotJoined(20 * time.Second)
-	return c
+	return startCluster(t, "redis", cluster, "", "", "HERALD_CHAT_IRC_RATE=20",
+		"HERALD_CHAT_IRC_BURST=20")
 }
 
 // skipShort skips an end-to-end test under -short, before it starts any
